@@ -1,0 +1,42 @@
+"""Exception types raised by cdk8s-flux.
+
+Every error a user can cause is one of these, so callers can catch
+``CdkFluxError`` and the CLI can turn it into a message and an exit code.
+"""
+
+from __future__ import annotations
+
+
+class CdkFluxError(Exception):
+    """Base class of every error cdk8s-flux raises on purpose."""
+
+    #: Exit code the CLI uses for this kind of failure.
+    exit_code = 1
+
+
+class ValidationError(CdkFluxError, ValueError):
+    """An argument has a value Flux or Kubernetes would reject.
+
+    The message names the argument, the bad value and how to fix it.
+    """
+
+    exit_code = 2
+
+    def __init__(self, field: str, value: object, problem: str, fix: str) -> None:
+        self.field = field
+        self.value = value
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{field}={value!r}: {problem}. Fix: {fix}")
+
+
+class AppConfigError(CdkFluxError):
+    """The cdk8s app cannot be found or its cdk8s.yaml is unusable."""
+
+    exit_code = 2
+
+
+class SynthError(CdkFluxError):
+    """The cdk8s app failed to synthesize, or produced unusable output."""
+
+    exit_code = 3

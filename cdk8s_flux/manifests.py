@@ -1,0 +1,75 @@
+"""Synthesized manifest files and the one multi-document stream made of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from cdk8s_flux.errors import SynthError
+
+try:  # libyaml is much faster on large CRDs; fall back to pure Python.
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    """One YAML file the app wrote, with its parsed Kubernetes objects."""
+
+    path: str
+    text: str
+    objects: tuple[dict[str, Any], ...]
+
+
+def load_documents(text: str, source: str) -> tuple[dict[str, Any], ...]:
+    """Parse a YAML stream into Kubernetes objects, skipping empty documents."""
+    try:
+        documents = list(yaml.load_all(text, Loader=_Loader))
+    except yaml.YAMLError as exc:
+        raise SynthError(f"{source}: not valid YAML: {exc}") from exc
+    objects = []
+    for index, document in enumerate(documents):
+        if document is None:
+            continue
+        if not isinstance(document, dict) or "apiVersion" not in document or "kind" not in document:
+            raise SynthError(
+                f"{source}: document {index + 1} is not a Kubernetes object (it needs apiVersion and kind)"
+            )
+        objects.append(document)
+    return tuple(objects)
+
+
+def parse_file(path: str, text: str) -> ManifestFile:
+    """Read one synthesized file."""
+    return ManifestFile(path=path, text=text, objects=load_documents(text, path))
+
+
+def _body(text: str) -> str:
+    """A file's documents without a leading or trailing separator."""
+    body = text.strip()
+    if body.startswith("---"):
+        body = body[3:].lstrip("\n")
+    if body.endswith("\n---"):
+        body = body[: -len("\n---")]
+    elif body == "---":
+        body = ""
+    return body.strip()
+
+
+def join_stream(files: list[ManifestFile]) -> str:
+    """Every object of every file as ONE valid multi-document YAML stream.
+
+    Files are joined with explicit ``---`` separators, so the last object of
+    one file can never merge into the first of the next (what ``cat dist/*``
+    does). The result is parsed again to prove no object was lost.
+    """
+    bodies = [body for body in (_body(f.text) for f in files if f.objects) if body]
+    stream = "\n---\n".join(bodies) + "\n" if bodies else ""
+    expected = sum(len(f.objects) for f in files)
+    found = len(load_documents(stream, "rendered stream"))
+    if found != expected:
+        raise SynthError(f"rendered stream holds {found} objects, the files hold {expected}")
+    return stream

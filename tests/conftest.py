@@ -1,0 +1,25 @@
+"""Shared fixtures: paths to test apps and to the upstream Flux data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = Path(__file__).resolve().parent / "apps"
+SHARED_FLUX = ROOT.parent / "shared" / "flux"
+
+
+@pytest.fixture
+def apps() -> Path:
+    """Folder of the small cdk8s apps the tests synthesize."""
+    return APPS
+
+
+@pytest.fixture
+def shared_flux() -> Path:
+    """The upstream Flux v2 install output beside the checkout; skip when absent."""
+    if not SHARED_FLUX.is_dir():
+        pytest.skip(f"upstream Flux data not found at ../shared/flux (looked in {SHARED_FLUX.parent.parent})")
+    return SHARED_FLUX
