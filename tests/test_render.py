@@ -82,7 +82,7 @@ def test_synth_replaces_output_folder_and_keeps_it_on_failure(apps: Path, tmp_pa
     (out / "stale.k8s.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stale}\n")
     assert run_cli("synth", str(apps / "two-charts"), "-o", str(out)).returncode == 0
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["0000-backend.k8s.yaml", "0001-frontend.k8s.yaml"]
+    assert files == ["backend.k8s.yaml", "frontend.k8s.yaml"]
     assert run_cli("synth", str(apps / "failing"), "-o", str(out)).returncode == 3
     assert sorted(p.name for p in out.iterdir()) == files
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist")]
