@@ -60,9 +60,23 @@ def test_default_args_follow_the_flux_deployment_template_order() -> None:
 
 
 def test_readonly_two_paths_and_manifest_generation_args() -> None:
+    # No real fluxctl output with these flags is public; the expectation follows the
+    # template: paths joined with ',' after --git-branch, then --git-readonly and
+    # --manifest-generation=true before --listen-metrics.
     args = fluxd_container(synth(git_readonly=True, git_path=["dist", "base"], manifest_generation=True))["args"]
-    assert args[4] == "--git-path=dist,base"
-    assert args[-3:] == ["--git-readonly", "--manifest-generation=true", "--listen-metrics=:3031"]
+    assert args == [
+        "--memcached-service=",
+        "--ssh-keygen-dir=/var/fluxd/keygen",
+        "--git-url=git@github.com:org/repo",
+        "--git-branch=master",
+        "--git-path=dist,base",
+        "--git-label=flux",
+        "--git-user=Flux",
+        "--git-email=flux@example.com",
+        "--git-readonly",
+        "--manifest-generation=true",
+        "--listen-metrics=:3031",
+    ]
 
 
 def test_registry_disable_scanning_drops_memcached_but_keeps_the_memcached_service_flag() -> None:
