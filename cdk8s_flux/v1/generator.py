@@ -7,6 +7,7 @@ here enforce the same rules when the file is written or read.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -136,6 +137,14 @@ class GeneratorConfig:
             raise ValidationError(
                 "mode", self.mode, "not a .flux.yaml mode", "use CommandUpdated, PatchUpdated or ScanForFiles"
             )
+
+    @classmethod
+    def for_app(cls, app_command: str | None = None, patch_file: str = "flux-patch.yaml") -> GeneratorConfig:
+        """Render the cdk8s app in the folder of the file; ``app_command`` overrides cdk8s.yaml's ``app:``."""
+        command = RENDER_COMMAND
+        if app_command:
+            command += " --app " + shlex.quote(_command("app_command", app_command))
+        return cls(PatchUpdated(generators=(command,), patch_file=patch_file))
 
     def to_dict(self) -> dict[str, Any]:
         """The file's content as fluxd reads it."""

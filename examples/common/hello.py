@@ -6,6 +6,8 @@ import cdk8s
 import cdk8s_plus_27 as kplus
 from constructs import Construct
 
+from cdk8s_flux.kube import api_object
+
 IMAGE = "paulbouwer/hello-kubernetes:1.7"
 PORT = 8080
 
@@ -15,6 +17,9 @@ class HelloKubernetes(cdk8s.Chart):
 
     def __init__(self, scope: Construct, id: str, *, namespace: str = "default", replicas: int = 2) -> None:
         super().__init__(scope, id, namespace=namespace)
+        if namespace != "default":
+            # api_object keeps the chart's namespace off cluster-scoped kinds such as Namespace.
+            api_object(self, "Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
         deployment = kplus.Deployment(
             self,
             "Deployment",
