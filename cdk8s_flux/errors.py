@@ -40,3 +40,29 @@ class SynthError(CdkFluxError):
     """The cdk8s app failed to synthesize, or produced unusable output."""
 
     exit_code = 3
+
+
+# --- Flux v2 (cdk8s_flux.v2) ----------------------------------------------------
+
+
+class UpstreamError(CdkFluxError):
+    """The upstream Flux manifests cannot be had, or differ from what was locked.
+
+    The message says where cdk8s-flux looked and how to vendor the file.
+    """
+
+    exit_code = 1
+
+
+class SchemaError(CdkFluxError):
+    """Objects do not match the schema of the CRDs that define their kinds."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list) -> None:
+        self.problems = list(problems)
+        listed = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(
+            f"{len(self.problems)} object field(s) do not match the Flux CRD schemas:\n{listed}\n"
+            "Fix: correct or remove these fields; the API server would reject or silently drop them"
+        )
