@@ -42,6 +42,21 @@ class SynthError(CdkFluxError):
     exit_code = 3
 
 
+# --- publish (cdk8s-flux publish) ---------------------------------------------
+
+
+class GitError(CdkFluxError):
+    """git failed: no remote, no access, a refused push. The message says what to fix."""
+
+    exit_code = 1
+
+
+class RefusedContentError(CdkFluxError):
+    """The manifests must not be published as they are: a Secret in clear, an invalid object."""
+
+    exit_code = 4
+
+
 # --- Flux v2 (cdk8s_flux.v2) ----------------------------------------------------
 
 
