@@ -200,7 +200,7 @@ def _download(url: str, version: str) -> bytes:
     return data
 
 
-def _check_lock(lock_path: Path, version: str, sha256: str, source: str) -> None:
+def _check_lock(lock_path: Path, version: str, sha256: str, source: str, *, cached: bool) -> None:
     """Record the sha256 on first use, refuse any later change."""
     releases = read_lock(lock_path)
     entry = releases.get(version)
@@ -208,11 +208,21 @@ def _check_lock(lock_path: Path, version: str, sha256: str, source: str) -> None
         releases[version] = {"file": RELEASE_ASSET, "sha256": sha256}
         write_lock(lock_path, releases)
         return
-    if entry.get("sha256") != sha256:
+    locked = entry.get("sha256") if isinstance(entry, dict) else None
+    if not isinstance(locked, str) or not re.fullmatch(r"[0-9a-f]{64}", locked):
         raise UpstreamError(
-            f"{source} has sha256 {sha256}, but {lock_path} pins Flux {version} to {entry.get('sha256')}. "
-            "The upstream file changed, or the cache was altered. Fix: delete the cached file to download it "
-            "again; if the new content is intended, remove the entry from the lock file and review the change"
+            f"{lock_path}: the entry of Flux {version} has no valid sha256. "
+            "Fix: restore the file from git, or remove the entry to record it anew"
+        )
+    if locked != sha256:
+        fix = (
+            "delete the cached file to download it again"
+            if cached
+            else "check where the file comes from; if the new content is intended, remove the entry from the lock file"
+        )
+        raise UpstreamError(
+            f"{source} has sha256 {sha256}, but {lock_path} pins Flux {version} to {locked}: the content "
+            f"changed. Fix: {fix}, and review the change"
         )
 
 
@@ -237,12 +247,12 @@ def load(version: str, manifests: str | os.PathLike[str] | None = None, *, start
     if cached.is_file():
         data = cached.read_bytes()
         sha256 = _sha256(data)
-        _check_lock(lock_path, version, sha256, str(cached))
+        _check_lock(lock_path, version, sha256, str(cached), cached=True)
         return _parse(data, str(cached), version, sha256)
     url = release_url(version)
     data = _download(url, version)
     sha256 = _sha256(data)
-    _check_lock(lock_path, version, sha256, url)
+    _check_lock(lock_path, version, sha256, url, cached=False)
     manifests_found = _parse(data, url, version, sha256)
     atomic.write_file(cached, data)
     return manifests_found

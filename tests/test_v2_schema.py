@@ -1,0 +1,101 @@
+"""``cdk8s_flux.v2.schema``: custom resources against their CRD's openAPIV3Schema (Flux v2.9.4 CRDs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from cdk8s_flux.errors import SchemaError
+from cdk8s_flux.v2.schema import check_objects, strict_schema, validate_objects
+
+VERSION = "v2.9.4"
+
+
+@pytest.fixture
+def crds(shared_flux: Path) -> list[dict[str, Any]]:
+    """Every CRD of Flux v2.9.4 (the source-watcher file also has ArtifactGenerator)."""
+    path = shared_flux / VERSION / "with-source-watcher" / "gotk-components.yaml"
+    documents = yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader)
+    return [o for o in documents if o and o["kind"] == "CustomResourceDefinition"]
+
+
+def git_repository(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "source.toolkit.fluxcd.io/v1",
+        "kind": "GitRepository",
+        "metadata": {"name": "app", "namespace": "flux-system"},
+        "spec": {"interval": "1m0s", "url": "https://github.com/example/app", **spec},
+    }
+
+
+def test_the_shared_gotk_sync_objects_are_valid(crds: list[dict[str, Any]], shared_flux: Path) -> None:
+    objects = list(yaml.safe_load_all((shared_flux / VERSION / "gotk-sync.yaml").read_text()))
+    assert validate_objects(objects, crds) == []
+
+
+def test_an_unknown_field_is_a_problem_where_the_server_would_prune_it(crds: list[dict[str, Any]]) -> None:
+    problems = validate_objects([git_repository(ref={"brnach": "main"})], crds)
+    assert [(p.kind, p.name, p.path) for p in problems] == [("GitRepository", "app", "spec.ref")]
+    assert "brnach" in problems[0].message
+
+
+def test_types_patterns_and_enums(crds: list[dict[str, Any]]) -> None:
+    bad = git_repository(url="git@github.com:example/app", interval=60, provider="bitbucket")
+    paths = sorted(p.path for p in validate_objects([bad], crds))
+    assert paths == ["spec.interval", "spec.provider", "spec.url"]
+
+
+def test_preserve_unknown_fields_allows_anything(crds: list[dict[str, Any]]) -> None:
+    """HelmRelease spec.values has x-kubernetes-preserve-unknown-fields: true."""
+    release = {
+        "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        "kind": "HelmRelease",
+        "metadata": {"name": "web", "namespace": "apps"},
+        "spec": {
+            "interval": "10m",
+            "chart": {"spec": {"chart": "web", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}},
+            "values": {"anything": {"nested": [1, "two"]}},
+        },
+    }
+    assert validate_objects([release], crds) == []
+
+
+def test_int_or_string_and_nullable() -> None:
+    schema = strict_schema(
+        {
+            "type": "object",
+            "properties": {
+                "port": {"x-kubernetes-int-or-string": True},
+                "note": {"type": "string", "nullable": True},
+            },
+        }
+    )
+    validator = jsonschema.Draft4Validator(schema)
+    assert validator.is_valid({"port": 80, "note": None})
+    assert validator.is_valid({"port": "http", "note": "x"})
+    assert not validator.is_valid({"port": 1.5})
+    assert not validator.is_valid({"other": 1})
+
+
+def test_unserved_version_or_kind_of_a_known_group(crds: list[dict[str, Any]]) -> None:
+    old = git_repository()
+    old["apiVersion"] = "source.toolkit.fluxcd.io/v1beta1"
+    problems = validate_objects([old], crds)
+    assert [p.path for p in problems] == ["apiVersion"]
+    assert "no CRD serves GitRepository in source.toolkit.fluxcd.io/v1beta1" in problems[0].message
+
+
+def test_other_kinds_are_not_checked(crds: list[dict[str, Any]]) -> None:
+    assert validate_objects([{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "bogus": 1}], crds) == []
+
+
+def test_check_objects_raises_listing_every_problem(crds: list[dict[str, Any]]) -> None:
+    with pytest.raises(SchemaError) as raised:
+        check_objects([git_repository(ref={"brnach": "main"}), git_repository(interval=5)], crds)
+    assert len(raised.value.problems) == 2
+    assert "GitRepository flux-system/app: spec.ref" in str(raised.value)
+    assert raised.value.exit_code == 2

@@ -1,0 +1,234 @@
+"""``cdk8s_flux.v2.upstream``: vendored, cached and downloaded Flux manifests, pinned by a lock file.
+
+Downloads come from a real HTTP server on 127.0.0.1 serving the shared v2.9.4 file at the
+release asset path (``<base>/download/v2.9.4/install.yaml``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import socket
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import yaml
+
+from cdk8s_flux.errors import UpstreamError, ValidationError
+from cdk8s_flux.v2 import upstream
+
+VERSION = "v2.9.4"
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    files: dict[str, bytes]
+    requests: list[str]
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.server.requests.append(self.path)
+        body = self.server.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def release(shared_flux: Path) -> bytes:
+    return (shared_flux / VERSION / "gotk-components.yaml").read_bytes()
+
+
+@pytest.fixture
+def server(release: bytes) -> Iterator[_Server]:
+    httpd = _Server(("127.0.0.1", 0), _Handler)
+    httpd.files = {f"/releases/download/{VERSION}/install.yaml": release}
+    httpd.requests = []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository (a folder with .git) with the app in a subfolder, the current folder."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    app = root / "apps" / "web"
+    app.mkdir(parents=True)
+    monkeypatch.chdir(app)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv(upstream.ENV_MANIFESTS, raising=False)
+    return root
+
+
+def _serve_from(monkeypatch: pytest.MonkeyPatch, httpd: _Server) -> str:
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/releases"
+    monkeypatch.setenv(upstream.ENV_RELEASES_URL, base)
+    return base
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_release_url_is_the_github_asset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(upstream.ENV_RELEASES_URL, raising=False)
+    assert upstream.release_url(VERSION) == "https://github.com/fluxcd/flux2/releases/download/v2.9.4/install.yaml"
+
+
+def test_first_download_is_cached_and_locked(
+    repo: Path, server: _Server, release: bytes, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # GIVEN no vendored file and an empty cache
+    _serve_from(monkeypatch, server)
+    # WHEN the manifests are loaded
+    found = upstream.load(VERSION)
+    # THEN they were downloaded once, from the release asset path
+    assert server.requests == [f"/releases/download/{VERSION}/install.yaml"]
+    assert found.sha256 == hashlib.sha256(release).hexdigest()
+    assert len(found.objects) == 39
+    # AND cached in the user cache
+    cached = tmp_path / "cache" / "cdk8s-flux" / "flux" / VERSION / "install.yaml"
+    assert cached.read_bytes() == release
+    # AND pinned in cdk8s-flux.lock at the root of the git repository
+    lock = yaml.safe_load((repo / "cdk8s-flux.lock").read_text())
+    assert lock == {"flux": {VERSION: {"file": "install.yaml", "sha256": hashlib.sha256(release).hexdigest()}}}
+    assert not (repo / "apps" / "web" / "cdk8s-flux.lock").exists()
+
+
+def test_later_uses_read_the_cache_without_network(repo: Path, server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    _serve_from(monkeypatch, server)
+    first = upstream.load(VERSION)
+    lock_before = (repo / "cdk8s-flux.lock").read_bytes()
+    # WHEN the network is gone
+    monkeypatch.setenv(upstream.ENV_RELEASES_URL, f"http://127.0.0.1:{_closed_port()}/releases")
+    second = upstream.load(VERSION)
+    # THEN the cached copy serves, and the lock is unchanged byte for byte
+    assert second.objects == first.objects and len(server.requests) == 1
+    assert (repo / "cdk8s-flux.lock").read_bytes() == lock_before
+
+
+def test_a_changed_cache_is_refused(repo: Path, server: _Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _serve_from(monkeypatch, server)
+    upstream.load(VERSION)
+    cached = tmp_path / "cache" / "cdk8s-flux" / "flux" / VERSION / "install.yaml"
+    cached.write_bytes(cached.read_bytes().replace(b"memory: 1Gi", b"memory: 9Gi"))
+    with pytest.raises(UpstreamError, match="pins Flux v2.9.4 to"):
+        upstream.load(VERSION)
+
+
+def test_a_download_that_differs_from_the_lock_is_refused(
+    repo: Path, server: _Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # GIVEN a lock file committed with another sha256 (the upstream asset was replaced)
+    upstream.write_lock(repo / "cdk8s-flux.lock", {VERSION: {"file": "install.yaml", "sha256": "0" * 64}})
+    _serve_from(monkeypatch, server)
+    # WHEN the file is downloaded
+    with pytest.raises(UpstreamError) as raised:
+        upstream.load(VERSION)
+    # THEN it is refused, and not cached
+    assert "0" * 64 in str(raised.value)
+    assert not (tmp_path / "cache" / "cdk8s-flux" / "flux" / VERSION / "install.yaml").exists()
+
+
+def test_offline_error_says_how_to_vendor(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(upstream.ENV_RELEASES_URL, f"http://127.0.0.1:{_closed_port()}/releases")
+    with pytest.raises(UpstreamError) as raised:
+        upstream.load(VERSION)
+    message = str(raised.value)
+    assert "download of" in message
+    assert f"flux/{VERSION}/install.yaml" in message and upstream.ENV_MANIFESTS in message
+    assert f"flux install --version={VERSION} --export" in message
+    assert not (repo / "cdk8s-flux.lock").exists()
+
+
+def test_unknown_release_is_a_404_error(repo: Path, server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    _serve_from(monkeypatch, server)
+    with pytest.raises(UpstreamError, match="HTTP 404"):
+        upstream.load("v2.99.0")
+
+
+def test_vendored_file_comes_first(repo: Path, shared_flux: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(upstream.ENV_RELEASES_URL, f"http://127.0.0.1:{_closed_port()}/releases")
+    path = shared_flux / VERSION / "default-components" / "gotk-components.yaml"
+    found = upstream.load(VERSION, path)
+    assert found.source == str(path) and len(found.objects) == 32
+    # a folder holding gotk-components.yaml works too
+    assert upstream.load(VERSION, path.parent).objects == found.objects
+    # vendored files are the user's own: no lock entry is written for them
+    assert not (repo / "cdk8s-flux.lock").exists()
+
+
+def test_environment_folder(repo: Path, shared_flux: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(upstream.ENV_MANIFESTS, str(shared_flux))
+    found = upstream.load(VERSION)
+    assert found.source == str(shared_flux / VERSION / "gotk-components.yaml")
+    # install.yaml is found when there is no gotk-components.yaml
+    folder = repo / "flux" / VERSION
+    folder.mkdir(parents=True)
+    (folder / "install.yaml").write_bytes((shared_flux / VERSION / "gotk-components.yaml").read_bytes())
+    monkeypatch.setenv(upstream.ENV_MANIFESTS, str(repo / "flux"))
+    assert upstream.load(VERSION).source == str(folder / "install.yaml")
+
+
+def test_missing_vendored_file_is_an_error(repo: Path) -> None:
+    with pytest.raises(UpstreamError, match="does not exist"):
+        upstream.load(VERSION, repo / "nope.yaml")
+
+
+def test_a_file_that_is_not_manifests_is_an_error(repo: Path) -> None:
+    (repo / "bad.yaml").write_text("just: text\n")
+    with pytest.raises(UpstreamError, match="not a Kubernetes YAML stream"):
+        upstream.load(VERSION, repo / "bad.yaml")
+
+
+def test_lock_file_is_deterministic(tmp_path: Path) -> None:
+    lock = tmp_path / "cdk8s-flux.lock"
+    releases = {"v2.9.4": {"sha256": "b" * 64, "file": "install.yaml"}, "v2.8.0": {"sha256": "0" * 64, "file": "x"}}
+    upstream.write_lock(lock, releases)
+    first = lock.read_bytes()
+    upstream.write_lock(lock, dict(reversed(list(upstream.read_lock(lock).items()))))
+    assert lock.read_bytes() == first
+    assert first.index(b"v2.8.0") < first.index(b"v2.9.4")
+    # a digest of digits only stays a string
+    assert upstream.read_lock(lock) == releases
+
+
+def test_a_hand_broken_lock_entry_is_an_error(repo: Path, server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    (repo / "cdk8s-flux.lock").write_text(f"flux:\n  {VERSION}:\n    sha256: 0000\n")
+    _serve_from(monkeypatch, server)
+    with pytest.raises(UpstreamError, match="no valid sha256"):
+        upstream.load(VERSION)
+
+
+def test_lock_file_outside_git_is_in_the_current_folder(tmp_path: Path) -> None:
+    assert upstream.find_lock_file(tmp_path) == tmp_path.resolve() / "cdk8s-flux.lock"
+
+
+def test_existing_lock_file_below_the_git_root_wins(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "sub" / "app").mkdir(parents=True)
+    (tmp_path / "sub" / "cdk8s-flux.lock").write_text("flux: {}\n")
+    assert upstream.find_lock_file(tmp_path / "sub" / "app") == (tmp_path / "sub" / "cdk8s-flux.lock").resolve()
+
+
+@pytest.mark.parametrize("version", ["latest", "2.9", "main"])
+def test_versions_must_be_pinned(version: str) -> None:
+    with pytest.raises(ValidationError):
+        upstream.check_version(version)
