@@ -26,6 +26,7 @@ exit codes:
   1  error (git, registry, I/O)
   2  bad arguments or configuration
   3  the app failed to synthesize or produced unusable output
+  4  publish refused the content (a Secret in clear, an invalid object)
 """
 
 
@@ -75,6 +76,123 @@ def _add_app_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# --- publish and init ci (cdk8s-flux publish) ---------------------------------
+
+_PUBLISH_DESCRIPTION = """\
+Render the app into cdk8s-flux's layout (one folder per chart, one file per
+object, kustomization.yaml files) and publish it to PATH of BRANCH on REMOTE,
+the branch Flux syncs. Other paths of the branch are kept; a missing branch is
+created without parent. The working tree, index, HEAD and current branch are
+never touched, so it runs as well in a shallow CI clone on a detached HEAD.
+Nothing changed: no commit, no push. The branch moved meanwhile: rebuild on
+it and retry. Never force-pushes.
+
+exit codes:
+  0  published, or already up to date (also after --dry-run)
+  1  git or remote error (no remote, authentication, protected branch)
+  2  bad arguments or configuration
+  3  the app failed to synthesize or produced unusable output
+  4  refused content: a Secret with data (see --allow-secrets), an invalid object
+"""
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from cdk8s_flux.publish import PublishOptions, publish
+    from cdk8s_flux.publish.diff import format_report
+
+    options = PublishOptions(
+        remote=args.remote,
+        branch=args.branch,
+        path=args.path,
+        dry_run=args.dry_run,
+        allow_secrets=args.allow_secrets,
+        validate=args.validate,
+        kubernetes_version=args.kubernetes_version,
+        kustomization_files=args.kustomization,
+        author_name=args.author_name,
+        author_email=args.author_email,
+        committer_name=args.committer_name,
+        committer_email=args.committer_email,
+        max_attempts=args.max_attempts,
+    )
+    result = publish(Path(args.app_dir), options, command=args.app, repo=args.repo, progress=_progress)
+    if args.dry_run:
+        sys.stdout.write(format_report(result.changes, result.target))
+        sys.stdout.flush()
+        if result.changes:
+            _progress("dry run: nothing written")
+    return EXIT_OK
+
+
+def _cmd_init_ci(args: argparse.Namespace) -> int:
+    from cdk8s_flux.publish.ci import CiOptions, render_workflow, write_workflow
+
+    root = Path(args.dir)
+    options = CiOptions(
+        provider=args.provider,
+        main_branch=args.main_branch,
+        app_dir=args.app_dir,
+        branch=args.branch,
+        path=args.path,
+        requirements=(root / args.app_dir / "requirements.txt").is_file(),
+    )
+    if args.dry_run:
+        sys.stdout.write(render_workflow(options))
+        return EXIT_OK
+    target = write_workflow(root, options, force=args.force)
+    _progress(f"wrote {target}; commit it to run publish on every push to {args.main_branch}")
+    return EXIT_OK
+
+
+def _add_publish_parsers(commands: argparse._SubParsersAction) -> None:
+    publish = commands.add_parser(
+        "publish",
+        help="render the app and publish its manifests to a git branch Flux syncs",
+        description=_PUBLISH_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_app_arguments(publish)
+    publish.add_argument("--remote", default="origin", help="git remote to push to (default: origin)")
+    publish.add_argument("--branch", default="manifests", help="branch Flux syncs (default: manifests)")
+    publish.add_argument("--path", default="dist", help="folder of the branch publish owns (default: dist)")
+    publish.add_argument("--repo", metavar="DIR", help="clone to publish from (default: the one holding APP_DIR)")
+    publish.add_argument("--dry-run", action="store_true", help="print what would change, file by file and object by object; write nothing")
+    publish.add_argument("--allow-secrets", action="store_true", help="publish Secrets with data in clear (refused by default)")
+    publish.add_argument("--no-validate", dest="validate", action="store_false", help="skip the Kubernetes schema check")
+    publish.add_argument("--kubernetes-version", metavar="X.Y", help="Kubernetes version to validate against (default: the newest known)")
+    publish.add_argument(
+        "--no-kustomization", dest="kustomization", action="store_false",
+        help="leave out kustomization.yaml files (Flux v1 without manifest generation)",
+    )
+    publish.add_argument("--author-name", help="commit author (default: GIT_AUTHOR_NAME, then git config user.name)")
+    publish.add_argument("--author-email", help="commit author email (default: GIT_AUTHOR_EMAIL, then user.email)")
+    publish.add_argument("--committer-name", help="committer (default: GIT_COMMITTER_NAME, then the author)")
+    publish.add_argument("--committer-email", help="committer email (default: GIT_COMMITTER_EMAIL, then the author's)")
+    publish.add_argument("--max-attempts", type=int, default=10, help="pushes to try when the branch keeps moving (default: 10)")
+    publish.set_defaults(run=_cmd_publish)
+
+    init = commands.add_parser("init", help="write project files (init ci: a CI workflow that runs publish)")
+    init_commands = init.add_subparsers(dest="init_command", metavar="WHAT")
+    ci = init_commands.add_parser(
+        "ci",
+        help="write a CI workflow that runs publish on every push to the main branch",
+        description="Write .github/workflows/cdk8s-flux-publish.yml (github) or .gitlab-ci.yml (gitlab). "
+        "An existing file is kept unless --force.",
+    )
+    ci.add_argument("--provider", choices=("github", "gitlab"), required=True, help="CI system")
+    ci.add_argument("--dir", default=".", help="repository root to write into (default: .)")
+    ci.add_argument("--app-dir", default=".", help="folder of the app, relative to the root (default: .)")
+    ci.add_argument("--main-branch", default="main", help="branch whose pushes publish (default: main)")
+    ci.add_argument("--branch", default="manifests", help="branch to publish to (default: manifests)")
+    ci.add_argument("--path", default="dist", help="folder of that branch (default: dist)")
+    ci.add_argument("--force", action="store_true", help="replace an existing workflow file")
+    ci.add_argument("--dry-run", action="store_true", help="print the workflow instead of writing it")
+    ci.set_defaults(run=_cmd_init_ci)
+
+
+# --- end publish ---------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -104,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_app_arguments(synth)
     synth.add_argument("-o", "--output", metavar="DIR", help="output folder (default: APP_DIR/dist)")
     synth.set_defaults(run=_cmd_synth)
+    _add_publish_parsers(commands)  # publish, init ci
     return parser
 
 

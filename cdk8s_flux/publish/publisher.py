@@ -1,0 +1,343 @@
+"""Publish rendered manifests to a branch of a git remote, safely.
+
+The naive CI script (``git checkout --orphan manifests``, ``git add dist``,
+``git commit``, ``git push``) switches the user's checkout, drags the source
+tree into the branch, keeps deleted objects forever, commits when nothing
+changed and loses races. Here the new commit is built from git plumbing
+alone: the remote branch is fetched into a private ref, the new tree is made
+in a temporary index from that tip with ``path`` replaced, and the commit is
+pushed without force. The user's working tree, index, HEAD and branches are
+never touched; a push that loses a race is rebuilt on the new tip and retried.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+from cdk8s_flux import __version__
+from cdk8s_flux.errors import GitError, ValidationError
+from cdk8s_flux.publish import diff
+from cdk8s_flux.publish.git import Git, TreeEntry
+from cdk8s_flux.validation import relative_path
+
+#: The trailer every manifests commit carries: the commit it was rendered from.
+SOURCE_TRAILER = "Source-Commit"
+
+_FILE_MODE = "100644"
+# Used when neither flags, environment nor git config name anyone.
+_FALLBACK_NAME = "cdk8s-flux"
+_FALLBACK_EMAIL = "cdk8s-flux@localhost"
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    """Where and how ``publish`` writes; the defaults are the CLI's."""
+
+    #: Git remote to publish to.
+    remote: str = "origin"
+    #: Branch of the remote Flux syncs (created without parent when missing).
+    branch: str = "manifests"
+    #: Folder of the branch that holds the manifests; publish owns it whole.
+    path: str = "dist"
+    #: Report what would change and write nothing.
+    dry_run: bool = False
+    #: Publish Secrets that carry data in clear.
+    allow_secrets: bool = False
+    #: Check core kinds against the Kubernetes API schemas.
+    validate: bool = True
+    #: Kubernetes version to validate against (None: the newest known).
+    kubernetes_version: str | None = None
+    #: Write kustomization.yaml files (leave out for Flux v1 without manifest generation).
+    kustomization_files: bool = True
+    author_name: str | None = None
+    author_email: str | None = None
+    committer_name: str | None = None
+    committer_email: str | None = None
+    #: Pushes tried before giving up when other jobs keep moving the branch.
+    max_attempts: int = 10
+
+    def __post_init__(self) -> None:
+        relative_path("--path", self.path)
+        clean = str(PurePosixPath(self.path))
+        if clean in (".", "") or ".git" in PurePosixPath(clean).parts:
+            raise ValidationError(
+                "--path", self.path, "publish replaces everything under it, so it must be a folder of the branch",
+                "give a sub-folder such as 'dist'",
+            )
+        object.__setattr__(self, "path", clean)
+        for name in ("remote", "branch"):
+            value = getattr(self, name)
+            if not value or value != value.strip() or value.startswith("-") or " " in value:
+                raise ValidationError(f"--{name}", value, "not a usable git name", f"give a {name} name such as 'origin'")
+        if self.max_attempts < 1:
+            raise ValidationError("--max-attempts", self.max_attempts, "must be at least 1", "give a positive number")
+
+    @property
+    def private_ref(self) -> str:
+        """Where the remote branch is fetched: a ref namespace no git command shows by default."""
+        return f"refs/cdk8s-flux/{self.remote}/{self.branch}"
+
+
+@dataclass(frozen=True)
+class SourceCommit:
+    """The commit of the app the manifests were rendered from."""
+
+    sha: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publish did."""
+
+    #: "published", "up to date" or "dry run".
+    status: str
+    source: SourceCommit
+    changes: diff.Changes
+    #: The new commit on the branch, when one was pushed.
+    commit: str | None = None
+    #: Pushes tried (more than one when the branch moved meanwhile).
+    attempts: int = 1
+    target: str = field(default="")
+
+
+def _silent(message: str) -> None:
+    pass
+
+
+def source_commit(git: Git) -> SourceCommit:
+    """HEAD of the app's repository: a branch or a detached HEAD, in a full or shallow clone."""
+    result = git.run_raw("log", "-1", "--format=%H%n%s", "HEAD")
+    if result.returncode != 0:
+        raise GitError(
+            "the app's repository has no commit yet. Fix: commit the app first, so the manifests can name their source"
+        )
+    sha, _, subject = result.stdout.decode(errors="replace").partition("\n")
+    return SourceCommit(sha=sha.strip(), subject=subject.strip())
+
+
+def commit_message(source: SourceCommit, changes: diff.Changes, path: str) -> str:
+    """The manifests commit's message: the source it came from, and a trailer to trace it by."""
+    return (
+        f"Publish manifests of {source.sha[:12]}: {source.subject}\n\n"
+        f"Rendered from {source.sha} by cdk8s-flux {__version__}.\n"
+        f"{changes.summary()} under {path}/.\n\n"
+        f"{SOURCE_TRAILER}: {source.sha}\n"
+    )
+
+
+def _identity(git: Git, options: PublishOptions) -> dict[str, str]:
+    """Author and committer: flags, then GIT_AUTHOR_*/GIT_COMMITTER_*, then git config."""
+    env = git.env
+    author_name = options.author_name or env.get("GIT_AUTHOR_NAME") or git.config("user.name") or _FALLBACK_NAME
+    author_email = (
+        options.author_email or env.get("GIT_AUTHOR_EMAIL") or git.config("user.email") or env.get("EMAIL")
+        or _FALLBACK_EMAIL
+    )
+    return {
+        "GIT_AUTHOR_NAME": author_name,
+        "GIT_AUTHOR_EMAIL": author_email,
+        "GIT_COMMITTER_NAME": options.committer_name or env.get("GIT_COMMITTER_NAME") or author_name,
+        "GIT_COMMITTER_EMAIL": options.committer_email or env.get("GIT_COMMITTER_EMAIL") or author_email,
+    }
+
+
+def backoff(attempt: int, rng: random.Random) -> float:
+    """Seconds to wait after losing push ``attempt``: exponential, capped, fully jittered."""
+    return rng.uniform(0.05, min(4.0, 0.2 * 2**attempt))
+
+
+class _Publisher:
+    """One publish of one layout: fetch, compare, commit, push, retry."""
+
+    def __init__(self, git: Git, layout: dict[str, str], options: PublishOptions, progress: Callable[[str], None]):
+        self.git = git
+        self.options = options
+        self.progress = progress
+        self.object_format = git.object_format()
+        self.zero_id = "0" * (64 if self.object_format == "sha256" else 40)
+        self.files = {f"{options.path}/{rel}": text.encode() for rel, text in layout.items()}
+        self.ids = {p: git.blob_id(data, self.object_format) for p, data in self.files.items()}
+        self.written: set[str] = set()
+
+    def fetch_tip(self) -> str | None:
+        """The remote branch's commit, fetched into the private ref; None when it does not exist."""
+        options = self.options
+        self.progress(f"fetching {options.remote}/{options.branch} ...")
+        tip = self.git.ls_remote_branch(options.remote, options.branch)
+        if tip is None:
+            return None
+        # A dry run writes no ref; a publish keeps the tip in the private ref so
+        # the next fetch is incremental and gc cannot drop it meanwhile.
+        into = None if options.dry_run else options.private_ref
+        if not self.git.has_commit(tip):
+            self.git.fetch(options.remote, options.branch, into, shallow=self.git.is_shallow())
+            fetched = self.git.rev_parse(into) if into else None
+            tip = fetched or tip
+            if not self.git.has_commit(tip):
+                raise GitError(f"fetching {options.remote}/{options.branch} did not bring commit {tip}; try again")
+        elif into:
+            self.git.run("update-ref", into, tip)
+        return tip
+
+    def changes(self, old: dict[str, TreeEntry]) -> diff.Changes:
+        old_ids = {p: e.object_id if e.mode == _FILE_MODE else f"{e.mode}:{e.object_id}" for p, e in old.items()}
+        return diff.Changes(files=diff.file_changes(old_ids, self.ids))
+
+    def object_changes(self, old: dict[str, TreeEntry], changes: diff.Changes) -> diff.Changes:
+        """``changes`` with the object-level comparison, for the dry-run report."""
+        touched = {c.what for c in changes.files}
+        old_texts = self.git.read_blobs([old[p].object_id for p in touched if p in old])
+        before = {p: old_texts.get(old[p].object_id, b"") for p in touched if p in old}
+        # Objects that moved between files count once: compare every file's objects.
+        unchanged = {p: self.files[p] for p in self.files if p not in touched}
+        before.update(unchanged)
+        after = {p: self.files[p] for p in self.files}
+        return diff.Changes(files=changes.files, objects=diff.object_changes(before, after))
+
+    def write_blobs(self, paths: list[str], scratch: Path) -> None:
+        """Store the files of ``paths`` in the object database, in one git process."""
+        missing = [p for p in paths if self.ids[p] not in self.written]
+        if not missing:
+            return
+        folder = scratch / "blobs"
+        folder.mkdir(exist_ok=True)
+        names = []
+        for index, path in enumerate(missing):
+            name = folder / str(index)
+            name.write_bytes(self.files[path])
+            names.append(str(name))
+        output = self.git.run("hash-object", "-w", "--no-filters", "--stdin-paths", input="\n".join(names).encode() + b"\n")
+        stored = output.split()
+        for path, object_id in zip(missing, stored):
+            if object_id != self.ids[path]:
+                raise GitError(f"git stored {path} as {object_id}, expected {self.ids[path]}")
+            self.written.add(object_id)
+
+    def build_commit(self, tip: str | None, old: dict[str, TreeEntry], changes: diff.Changes, source: SourceCommit) -> str:
+        """A commit whose tree is ``tip``'s with ``path`` replaced by the layout."""
+        with tempfile.TemporaryDirectory(prefix="cdk8s-flux-publish-") as tmp:
+            scratch = Path(tmp)
+            index = {"GIT_INDEX_FILE": str(scratch / "index")}
+            if tip is not None:
+                self.git.run("read-tree", tip, env=index)
+            self.write_blobs([c.what for c in changes.files if c.status != diff.REMOVED], scratch)
+            records = [f"0 {self.zero_id}\t{p}" for p in old if p not in self.ids or old[p].mode != _FILE_MODE]
+            records += [f"{_FILE_MODE} {self.ids[c.what]}\t{c.what}" for c in changes.files if c.status != diff.REMOVED]
+            if records:
+                self.git.run("update-index", "-z", "--index-info", input="\0".join(records).encode() + b"\0", env=index)
+            tree = self.git.run("write-tree", env=index).strip()
+        parents = ["-p", tip] if tip is not None else []
+        message = commit_message(source, changes, self.options.path)
+        env = _identity(self.git, self.options)
+        return self.git.run("commit-tree", tree, *parents, "-F", "-", input=message.encode(), env=env).strip()
+
+
+def publish_layout(
+    repo: Path,
+    layout: dict[str, str],
+    options: PublishOptions,
+    progress: Callable[[str], None] = _silent,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> PublishResult:
+    """Publish ``layout`` (relative path to text) under ``options.path`` of the branch.
+
+    ``repo`` is any folder of the app's clone; its HEAD is the source commit.
+    Content checks (secrets, validation) are the caller's: see ``check_layout``.
+    """
+    git = Git.discover(repo)
+    source = source_commit(git)
+    git.remote_url(options.remote)
+    return _publish(git, source, layout, options, progress, sleep, rng or random.Random())
+
+
+def _publish(
+    git: Git,
+    source: SourceCommit,
+    layout: dict[str, str],
+    options: PublishOptions,
+    progress: Callable[[str], None],
+    sleep: Callable[[float], None],
+    rng: random.Random,
+) -> PublishResult:
+    target = f"{options.remote}/{options.branch}:{options.path}"
+    publisher = _Publisher(git, layout, options, progress)
+    for attempt in range(1, options.max_attempts + 1):
+        tip = publisher.fetch_tip()
+        old = git.ls_tree(tip, options.path) if tip is not None else {}
+        changes = publisher.changes(old)
+        if not changes:
+            progress(f"up to date: {target} already holds the manifests of {source.sha[:12]}")
+            return PublishResult("up to date", source, changes, attempts=attempt, target=target)
+        if options.dry_run:
+            changes = publisher.object_changes(old, changes)
+            return PublishResult("dry run", source, changes, attempts=attempt, target=target)
+        commit = publisher.build_commit(tip, old, changes, source)
+        progress(f"committed {commit[:12]} ({changes.summary()})")
+        if git.push(options.remote, commit, options.branch):
+            progress(f"pushed to {options.remote} {options.branch}")
+            return PublishResult("published", source, changes, commit=commit, attempts=attempt, target=target)
+        if attempt < options.max_attempts:
+            wait = backoff(attempt, rng)
+            progress(f"{options.remote}/{options.branch} moved meanwhile; rebuilding on the new tip in {wait:.1f}s")
+            sleep(wait)
+    raise GitError(
+        f"gave up after {options.max_attempts} pushes: {options.remote}/{options.branch} kept moving. Fix: run fewer "
+        "publishes at once (a CI concurrency group), or raise --max-attempts"
+    )
+
+
+def check_layout(layout: dict[str, str], options: PublishOptions) -> None:
+    """Refuse content that must not reach the branch: clear Secrets, invalid core objects.
+
+    Every file is parsed back from its text first, so what is checked is what
+    would be published.
+    """
+    from cdk8s_flux.layout import layout_objects
+    from cdk8s_flux.publish.secrets import refuse_clear_secrets
+    from cdk8s_flux.publish.validate import default_kubernetes_version, validate_layout
+
+    objects = layout_objects(layout)
+    if not options.allow_secrets:
+        refuse_clear_secrets(objects)
+    if options.validate:
+        validate_layout(objects, options.kubernetes_version or default_kubernetes_version())
+
+
+def publish(
+    app_dir: Path,
+    options: PublishOptions,
+    command: str | None = None,
+    repo: Path | None = None,
+    progress: Callable[[str], None] = _silent,
+) -> PublishResult:
+    """Render the cdk8s app in ``app_dir`` and publish it: the whole ``cdk8s-flux publish``.
+
+    Git is asked for the source commit and the remote before the app runs, so
+    a misconfigured job fails fast; the branch is touched only after the app
+    synthesized and its output passed the checks.
+    """
+    from cdk8s_flux.app import load_app_config, synthesize
+    from cdk8s_flux.layout import build_layout
+
+    config = load_app_config(Path(app_dir), command)
+    git = Git.discover(Path(repo) if repo else config.directory)
+    source = source_commit(git)
+    git.remote_url(options.remote)
+    if git.has_uncommitted_changes():
+        progress(
+            f"warning: the repository has uncommitted changes; the manifests are rendered from the working tree, "
+            f"but will name {source.sha[:12]} as their source"
+        )
+    progress(f"synthesizing {config.command!r} in {config.directory}")
+    files = synthesize(config)
+    layout = build_layout(files, kustomization_files=options.kustomization_files)
+    progress(f"laid out {len(layout)} files from {len(files)} synthesized files")
+    check_layout(layout, options)
+    return _publish(git, source, layout, options, progress, time.sleep, random.Random())
