@@ -64,6 +64,13 @@ class TreeEntry:
     object_id: str
 
 
+# What git prints when another push moved (or created) the branch first: the
+# client's own check ([rejected]) or the server losing the lock on the ref.
+_RACE = re.compile(
+    r"\[rejected\].*\((fetch first|non-fast-forward|stale info)\)|cannot lock ref|failed to update ref|"
+    r"reference already exists|but expected|incorrect old value",
+)
+
 # What git prints, mapped to what the user should do. Checked in order.
 _PROTECTED = re.compile(
     r"protected branch|GH006|not allowed to (push|force push)|pre-receive hook declined|"
@@ -285,9 +292,6 @@ class Git:
         if result.returncode == 0:
             return True
         report = result.stdout.decode(errors="replace") + "\n" + result.stderr.decode(errors="replace")
-        for line in report.splitlines():
-            if line.startswith("!") and "[rejected]" in line and re.search(
-                r"fetch first|non-fast-forward|stale info|already exists", line
-            ):
-                return False
+        if _RACE.search(report):
+            return False
         raise translate(f"push to branch {branch!r}", remote, report)
