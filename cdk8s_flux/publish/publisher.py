@@ -12,6 +12,7 @@ never touched; a push that loses a race is rebuilt on the new tip and retried.
 
 from __future__ import annotations
 
+import posixpath
 import random
 import tempfile
 import time
@@ -63,7 +64,7 @@ class PublishOptions:
 
     def __post_init__(self) -> None:
         relative_path("--path", self.path)
-        clean = str(PurePosixPath(self.path))
+        clean = posixpath.normpath(self.path)
         if clean in (".", "") or ".git" in PurePosixPath(clean).parts:
             raise ValidationError(
                 "--path", self.path, "publish replaces everything under it, so it must be a folder of the branch",
