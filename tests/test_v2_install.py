@@ -409,3 +409,15 @@ def test_install_builds_with_kubectl_kustomize(vendored: Path, tmp_path: Path) -
     assert len(built) == 39
     ours = chart_objects(chart)
     assert by_id(built) == by_id(ours)
+
+
+def test_rbac_names_without_the_suffix_get_it(shared_flux: Path) -> None:
+    """roles/kustomization.yaml: ``nameSuffix: -<ns>`` on rbac.yaml, whose names have no suffix
+    (as in a file built without flux install's templating); roleRef follows the ClusterRole."""
+    unsuffixed = json.loads(json.dumps(upstream_objects(shared_flux, "default-components")))
+    for obj in unsuffixed:
+        if obj["metadata"]["name"].removesuffix("-flux-system") in RBAC_NAMES:
+            obj["metadata"]["name"] = obj["metadata"]["name"].removesuffix("-flux-system")
+        if obj.get("roleRef", {}).get("name") == "crd-controller-flux-system":
+            obj["roleRef"]["name"] = "crd-controller"
+    assert generate(FluxInstallProps(version=VERSION), unsuffixed) == upstream_objects(shared_flux, "default-components")
