@@ -190,6 +190,13 @@ class Git:
     def has_commit(self, object_id: str) -> bool:
         return self.run_raw("cat-file", "-e", f"{object_id}^{{commit}}").returncode == 0
 
+    def missing_objects(self, object_ids: list[str]) -> set[str]:
+        """Which of ``object_ids`` the object database lacks, in one ``cat-file --batch-check``."""
+        if not object_ids:
+            return set()
+        output = self.run("cat-file", "--batch-check=%(objectname)", input=("\n".join(object_ids) + "\n").encode())
+        return {line.split()[0] for line in output.splitlines() if line.endswith(" missing")}
+
     def rev_parse(self, ref: str) -> str | None:
         result = self.run_raw("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
         return result.stdout.decode().strip() if result.returncode == 0 else None

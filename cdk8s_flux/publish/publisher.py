@@ -201,24 +201,27 @@ class _Publisher:
         after = {p: self.files[p] for p in self.files}
         return diff.Changes(files=changes.files, objects=diff.object_changes(before, after))
 
-    def write_blobs(self, paths: list[str], scratch: Path) -> None:
-        """Store the files of ``paths`` in the object database, in one git process."""
-        missing = [p for p in paths if self.ids[p] not in self.written]
-        if not missing:
-            return
-        folder = scratch / "blobs"
-        folder.mkdir(exist_ok=True)
-        names = []
-        for index, path in enumerate(missing):
-            name = folder / str(index)
-            name.write_bytes(self.files[path])
-            names.append(str(name))
-        output = self.git.run("hash-object", "-w", "--no-filters", "--stdin-paths", input="\n".join(names).encode() + b"\n")
-        stored = output.split()
-        for path, object_id in zip(missing, stored):
-            if object_id != self.ids[path]:
-                raise GitError(f"git stored {path} as {object_id}, expected {self.ids[path]}")
-            self.written.add(object_id)
+    def write_blobs(self, paths: list[str]) -> None:
+        """Store the files of ``paths`` in the object database as one pack.
+
+        ``git fast-import`` takes them all on stdin and writes a single pack:
+        no temporary files, and no thousands of loose objects.
+        """
+        wanted = list(dict.fromkeys(self.ids[p] for p in paths if self.ids[p] not in self.written))
+        missing = self.git.missing_objects(wanted)
+        if missing:
+            stream = bytearray()
+            for path in paths:
+                if self.ids[path] in missing:
+                    data = self.files[path]
+                    stream += b"blob\ndata %d\n" % len(data) + data + b"\n"
+                    missing.discard(self.ids[path])
+            stream += b"done\n"
+            self.git.run("fast-import", "--quiet", "--done", input=bytes(stream))
+            lost = self.git.missing_objects(wanted)
+            if lost:
+                raise GitError(f"git fast-import did not store {len(lost)} of the files, such as {sorted(lost)[0]}")
+        self.written.update(wanted)
 
     def build_commit(self, tip: str | None, old: dict[str, TreeEntry], changes: diff.Changes, source: SourceCommit) -> str:
         """A commit whose tree is ``tip``'s with ``path`` replaced by the layout."""
@@ -227,7 +230,7 @@ class _Publisher:
             index = {"GIT_INDEX_FILE": str(scratch / "index")}
             if tip is not None:
                 self.git.run("read-tree", tip, env=index)
-            self.write_blobs([c.what for c in changes.files if c.status != diff.REMOVED], scratch)
+            self.write_blobs([c.what for c in changes.files if c.status != diff.REMOVED])
             records = [f"0 {self.zero_id}\t{p}" for p in old if p not in self.ids or old[p].mode != _FILE_MODE]
             records += [f"{_FILE_MODE} {self.ids[c.what]}\t{c.what}" for c in changes.files if c.status != diff.REMOVED]
             if records:

@@ -18,11 +18,16 @@ from cdk8s_flux.errors import RefusedContentError, ValidationError
 _SHOWN = 20
 
 
-def supported_versions() -> list[str]:
-    """Kubernetes minor versions (``1.NN``) the installed kubernetes-validate has schemas for."""
+@lru_cache(maxsize=None)
+def _all_versions() -> tuple[str, ...]:
     from kubernetes_validate import utils
 
-    return list(dict.fromkeys(utils.major_minor(v) for v in utils.all_versions()))
+    return tuple(utils.all_versions())
+
+
+def supported_versions() -> list[str]:
+    """Kubernetes minor versions (``1.NN``) the installed kubernetes-validate has schemas for."""
+    return list(dict.fromkeys(".".join(v.split(".")[:2]) for v in _all_versions()))
 
 
 def default_kubernetes_version() -> str:
@@ -34,6 +39,7 @@ def _minor(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:2])
 
 
+@lru_cache(maxsize=None)
 def _schema_version(version: str) -> str:
     """The schema set for ``version``: the newest that is not newer than it."""
     from kubernetes_validate import utils
@@ -45,7 +51,7 @@ def _schema_version(version: str) -> str:
             "--kubernetes-version", version, f"no schemas for it (kubernetes-validate has {known[0]} to {known[-1]})",
             f"pass a version between {known[0]} and {known[-1]}, or --no-validate",
         )
-    return [v for v in utils.all_versions() if _minor(v) <= _minor(wanted)][-1]
+    return [v for v in _all_versions() if _minor(v) <= _minor(wanted)][-1]
 
 
 @lru_cache(maxsize=None)
