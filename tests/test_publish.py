@@ -275,3 +275,25 @@ def test_bad_path_is_a_usage_error(world: GitWorld) -> None:
         result = publish(world, repo, "--path", path)
         assert result.returncode == 2, (path, result.stderr)
         assert "--path" in result.stderr
+
+
+def test_publish_refuses_a_branch_or_path_the_apps_flux_sync_does_not_watch(world: GitWorld) -> None:
+    # GIVEN an app that also emits the GitRepository + Kustomization Flux watches (as FluxSync does)
+    source = {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+              "metadata": {"name": "flux-system", "namespace": "flux-system"},
+              "spec": {"url": "ssh://git@example.com/org/app", "ref": {"branch": "deploy"}, "interval": "1m0s"}}
+    kustomization = {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                     "metadata": {"name": "flux-system", "namespace": "flux-system"},
+                     "spec": {"path": "./out", "prune": True, "interval": "10m0s",
+                              "sourceRef": {"kind": "GitRepository", "name": "flux-system"}}}
+    remote = world.bare_remote()
+    repo = world.source(remote.as_uri(), {"web": [CONFIGMAP_A], "flux": [source, kustomization]})
+    # WHEN published to the default manifests:dist
+    result = publish(world, repo)
+    # THEN it refuses, saying where Flux looks
+    assert result.returncode == 2
+    assert "--branch deploy --path out" in result.stderr
+    assert world.tip(remote, "manifests") is None
+    # AND publishing where Flux looks works
+    assert publish(world, repo, "--branch", "deploy", "--path", "out").returncode == 0
+    assert "out/web/configmap_web_a.yaml" in world.files(remote, "deploy")

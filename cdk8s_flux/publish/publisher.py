@@ -297,6 +297,30 @@ def _publish(
     )
 
 
+def check_sync_target(objects: list[dict], options: PublishOptions) -> None:
+    """Refuse to publish where the app's own ``FluxSync`` does not look.
+
+    When the app holds one Flux git source/Kustomization pair (a ``FluxSync``
+    with a ``GitTarget``), its branch and path must be the ones publish writes,
+    or Flux would never see the manifests.
+    """
+    from cdk8s_flux.target import GitTarget, sync_target
+
+    try:
+        target = sync_target(objects)
+    except ValidationError:
+        return  # no FluxSync in this app, or several: nothing to compare
+    if not isinstance(target, GitTarget):
+        return
+    watched = posixpath.normpath(target.path or ".")
+    if target.branch != options.branch or watched != options.path:
+        raise ValidationError(
+            "--branch/--path", f"{options.branch}:{options.path}",
+            f"the app's FluxSync makes Flux watch branch {target.branch!r}, path {watched!r}",
+            f"pass --branch {target.branch} --path {watched}, or change the app's GitTarget",
+        )
+
+
 def check_layout(layout: dict[str, str], options: PublishOptions) -> None:
     """Refuse content that must not reach the branch: clear Secrets, invalid core objects.
 
@@ -341,6 +365,7 @@ def publish(
         )
     progress(f"synthesizing {config.command!r} in {config.directory}")
     files = synthesize(config)
+    check_sync_target([o for f in files for o in f.objects], options)
     layout = build_layout(files, kustomization_files=options.kustomization_files)
     progress(f"laid out {len(layout)} files from {len(files)} synthesized files")
     check_layout(layout, options)
