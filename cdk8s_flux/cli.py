@@ -61,7 +61,12 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else config.directory / "dist"
     _progress(f"synthesizing {config.command!r} in {config.directory}")
     files = synthesize(config)
-    replace_dir(output, {f.path: f.text for f in files})
+    if args.layout == "flux":
+        from cdk8s_flux.layout import build_layout
+
+        replace_dir(output, build_layout(files))
+    else:
+        replace_dir(output, {f.path: f.text for f in files})
     count = sum(len(f.objects) for f in files)
     _progress(f"wrote {count} objects in {len(files)} files to {output}")
     return EXIT_OK
@@ -221,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_app_arguments(synth)
     synth.add_argument("-o", "--output", metavar="DIR", help="output folder (default: APP_DIR/dist)")
+    synth.add_argument(
+        "--layout", choices=("cdk8s", "flux"), default="cdk8s",
+        help="cdk8s: the files as cdk8s writes them (default); flux: the layout publish writes "
+        "(a folder per chart, a file per object, kustomization.yaml files)",
+    )
     synth.set_defaults(run=_cmd_synth)
     _add_publish_parsers(commands)  # publish, init ci
     return parser
