@@ -15,6 +15,7 @@ from constructs import Construct
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.props import resolve_props
 
 #: The fluxd image fluxctl 1.25.4 installs.
 FLUXD_IMAGE = "docker.io/fluxcd/flux:1.25.4"
@@ -316,14 +317,7 @@ class FluxInstall(Construct):
 
     def __init__(self, scope: Construct, id: str, props: FluxInstallProps | None = None, **options: Any) -> None:
         super().__init__(scope, id)
-        if props is not None and options:
-            raise ValidationError("props", props, "given together with keyword options", "pass one or the other")
-        if props is None:
-            try:
-                props = FluxInstallProps(**options)
-            except TypeError as exc:
-                raise ValidationError("FluxInstall", sorted(options), str(exc), "see FluxInstallProps for the arguments") from exc
-        self.props = props
+        self.props = props = resolve_props("FluxInstall", FluxInstallProps, props, options)
         from cdk8s_flux.kube import api_object
 
         for child_id, manifest in generate(props):

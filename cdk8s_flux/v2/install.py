@@ -20,6 +20,7 @@ from constructs import Construct
 from cdk8s_flux import validation
 from cdk8s_flux.errors import UpstreamError, ValidationError
 from cdk8s_flux.kube import api_object
+from cdk8s_flux.props import resolve_props
 from cdk8s_flux.v2 import upstream
 from cdk8s_flux.v2.controllers import ControllerCustomization, customize, qualified_name
 
@@ -374,14 +375,7 @@ class FluxInstall(Construct):
 
     def __init__(self, scope: Construct, id: str, props: FluxInstallProps | None = None, **options: Any) -> None:
         super().__init__(scope, id)
-        if props is not None and options:
-            raise ValidationError("props", props, "given together with keyword options", "pass one or the other")
-        if props is None:
-            try:
-                props = FluxInstallProps(**options)
-            except TypeError as exc:
-                raise ValidationError("FluxInstall", sorted(options), str(exc), "see FluxInstallProps for the arguments") from exc
-        self.props = props
+        self.props = props = resolve_props("FluxInstall", FluxInstallProps, props, options)
         self.upstream = upstream.load(props.version, props.manifests)
         self.manifests = tuple(generate(props, self.upstream.objects, source=self.upstream.source))
         self.crds = tuple(o for o in self.manifests if o["kind"] == "CustomResourceDefinition")
