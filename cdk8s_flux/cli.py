@@ -111,6 +111,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         path=args.path,
         dry_run=args.dry_run,
         allow_secrets=args.allow_secrets,
+        allow_dirty=args.allow_dirty,
         validate=args.validate,
         kubernetes_version=args.kubernetes_version,
         kustomization_files=args.kustomization,
@@ -163,6 +164,10 @@ def _add_publish_parsers(commands: argparse._SubParsersAction) -> None:
     publish.add_argument("--repo", metavar="DIR", help="clone to publish from (default: the one holding APP_DIR)")
     publish.add_argument("--dry-run", action="store_true", help="print what would change, file by file and object by object; write nothing")
     publish.add_argument("--allow-secrets", action="store_true", help="publish Secrets with data in clear (refused by default)")
+    publish.add_argument(
+        "--allow-dirty", action="store_true",
+        help="publish a working tree with uncommitted changes (refused by default); the commit is marked Source-Dirty",
+    )
     publish.add_argument("--no-validate", dest="validate", action="store_false", help="skip the Kubernetes schema check")
     publish.add_argument("--kubernetes-version", metavar="X.Y", help="Kubernetes version to validate against (default: the newest known)")
     publish.add_argument(

@@ -167,13 +167,21 @@ def test_dirty_working_tree_index_and_head_are_untouched_even_with_leaked_git_va
         )
 
     before = state()
-    # WHEN publishing, with variables a git hook would leak pointing elsewhere
     leaks = {"GIT_DIR": str(world.root / "nowhere"), "GIT_INDEX_FILE": str(world.root / "bogus-index"),
              "GIT_WORK_TREE": str(world.root)}
-    result = publish(world, repo, env=leaks)
-    # THEN it published, warned that the tree is dirty, and left everything as it was
+    # WHEN publishing, with variables a git hook would leak pointing elsewhere
+    refused = publish(world, repo, env=leaks)
+    # THEN it refuses, says how to proceed, and pushed nothing
+    assert refused.returncode == 2, refused.stderr
+    assert "uncommitted changes" in refused.stderr and "--allow-dirty" in refused.stderr
+    assert world.git("ls-remote", "--heads", str(remote), cwd=repo) == ""
+    # WHEN the user accepts publishing the dirty tree
+    result = publish(world, repo, "--allow-dirty", env=leaks)
+    # THEN it published, marked the commit, and left everything as it was
     assert result.returncode == 0, result.stderr
     assert "uncommitted changes" in result.stderr
+    message = world.git("log", "-1", "--format=%B", "manifests", cwd=remote)
+    assert "Source-Dirty: true" in message
     assert state() == before
     assert not (world.root / "bogus-index").exists()
 

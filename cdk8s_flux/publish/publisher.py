@@ -16,7 +16,7 @@ import posixpath
 import random
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
@@ -28,6 +28,8 @@ from cdk8s_flux.validation import relative_path
 
 #: The trailer every manifests commit carries: the commit it was rendered from.
 SOURCE_TRAILER = "Source-Commit"
+#: Added when the manifests came from uncommitted changes.
+DIRTY_TRAILER = "Source-Dirty"
 
 _FILE_MODE = "100644"
 # Used when neither flags, environment nor git config name anyone.
@@ -49,6 +51,8 @@ class PublishOptions:
     dry_run: bool = False
     #: Publish Secrets that carry data in clear.
     allow_secrets: bool = False
+    #: Publish from a working tree with uncommitted changes (marked in the commit).
+    allow_dirty: bool = False
     #: Check core kinds against the Kubernetes API schemas.
     validate: bool = True
     #: Kubernetes version to validate against (None: the newest known).
@@ -90,6 +94,8 @@ class SourceCommit:
 
     sha: str
     subject: str
+    #: Rendered from a working tree with uncommitted changes (``--allow-dirty``).
+    dirty: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,11 +130,16 @@ def source_commit(git: Git) -> SourceCommit:
 
 def commit_message(source: SourceCommit, changes: diff.Changes, path: str) -> str:
     """The manifests commit's message: the source it came from, and a trailer to trace it by."""
+    origin = (
+        f"Rendered from the working tree of {source.sha}, with uncommitted changes,"
+        if source.dirty
+        else f"Rendered from {source.sha}"
+    )
     return (
         f"Publish manifests of {source.sha[:12]}: {source.subject}\n\n"
-        f"Rendered from {source.sha} by cdk8s-flux {__version__}.\n"
+        f"{origin} by cdk8s-flux {__version__}.\n"
         f"{changes.summary()} under {path}/.\n\n"
-        f"{SOURCE_TRAILER}: {source.sha}\n"
+        f"{SOURCE_TRAILER}: {source.sha}\n" + (f"{DIRTY_TRAILER}: true\n" if source.dirty else "")
     )
 
 
@@ -359,10 +370,18 @@ def publish(
     source = source_commit(git)
     git.remote_url(options.remote)
     if git.has_uncommitted_changes():
+        if not options.allow_dirty:
+            raise ValidationError(
+                "working tree", str(git.work_tree), "it has uncommitted changes, so the manifests would not be "
+                f"what the source commit {source.sha[:12]} they name renders",
+                "commit or stash the changes (git status shows them), or pass --allow-dirty to publish them "
+                f"marked with a '{DIRTY_TRAILER}: true' trailer",
+            )
         progress(
-            f"warning: the repository has uncommitted changes; the manifests are rendered from the working tree, "
-            f"but will name {source.sha[:12]} as their source"
+            "warning: the repository has uncommitted changes; the manifests are rendered from the working tree "
+            f"and the commit is marked '{DIRTY_TRAILER}: true'"
         )
+        source = replace(source, dirty=True)
     progress(f"synthesizing {config.command!r} in {config.directory}")
     files = synthesize(config)
     check_sync_target([o for f in files for o in f.objects], options)
