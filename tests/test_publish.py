@@ -186,6 +186,16 @@ def test_dirty_working_tree_index_and_head_are_untouched_even_with_leaked_git_va
     assert not (world.root / "bogus-index").exists()
 
 
+def test_untracked_files_alone_do_not_block_publishing(world: GitWorld) -> None:
+    remote = world.bare_remote()
+    repo = world.source(remote.as_uri(), APP)
+    (repo / "scratch.txt").write_text("local notes\n")
+    result = publish(world, repo)
+    assert result.returncode == 0, result.stderr
+    assert "1 untracked files are not part of source commit" in result.stderr
+    assert "Source-Dirty" not in world.git("log", "-1", "--format=%B", "manifests", cwd=remote)
+
+
 def test_missing_remote_and_unreachable_remote_say_what_to_fix(world: GitWorld) -> None:
     remote = world.bare_remote()
     repo = world.source(remote.as_uri(), APP)

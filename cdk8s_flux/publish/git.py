@@ -206,14 +206,22 @@ class Git:
         value = result.stdout.decode().strip()
         return value if result.returncode == 0 and value else None
 
-    def has_uncommitted_changes(self) -> bool:
-        """True when the work tree differs from HEAD; looked at without writing the index."""
+    def uncommitted_changes(self) -> tuple[list[str], list[str]]:
+        """Tracked files that differ from HEAD, and untracked files git does not ignore.
+
+        Read with ``git status`` without writing the index.
+        """
         if self.work_tree is None:
-            return False
+            return [], []
         result = self.run_raw(
             f"--work-tree={self.work_tree}", "--no-optional-locks", "status", "--porcelain", "--untracked-files=normal"
         )
-        return result.returncode == 0 and bool(result.stdout.strip())
+        if result.returncode != 0:
+            return [], []
+        tracked, untracked = [], []
+        for line in result.stdout.decode(errors="replace").splitlines():
+            (untracked if line.startswith("??") else tracked).append(line[3:])
+        return tracked, untracked
 
     def remote_url(self, remote: str) -> str:
         """The URL of ``remote``; a missing remote is a ``GitError`` that says how to add it."""

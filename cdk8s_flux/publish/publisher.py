@@ -369,19 +369,23 @@ def publish(
     git = Git.discover(Path(repo) if repo else config.directory)
     source = source_commit(git)
     git.remote_url(options.remote)
-    if git.has_uncommitted_changes():
-        if not options.allow_dirty:
-            raise ValidationError(
-                "working tree", str(git.work_tree), "it has uncommitted changes, so the manifests would not be "
-                f"what the source commit {source.sha[:12]} they name renders",
-                "commit or stash the changes (git status shows them), or pass --allow-dirty to publish them "
-                f"marked with a '{DIRTY_TRAILER}: true' trailer",
-            )
+    tracked, untracked = git.uncommitted_changes()
+    if tracked and not options.allow_dirty:
+        shown = ", ".join(tracked[:5]) + (f" and {len(tracked) - 5} more" if len(tracked) > 5 else "")
+        raise ValidationError(
+            "working tree", shown, "these files have uncommitted changes, so the manifests would not be "
+            f"what the source commit {source.sha[:12]} they name renders",
+            "commit or stash the changes, or pass --allow-dirty to publish them "
+            f"marked with a '{DIRTY_TRAILER}: true' trailer",
+        )
+    if tracked:
         progress(
             "warning: the repository has uncommitted changes; the manifests are rendered from the working tree "
             f"and the commit is marked '{DIRTY_TRAILER}: true'"
         )
         source = replace(source, dirty=True)
+    elif untracked:
+        progress(f"note: {len(untracked)} untracked files are not part of source commit {source.sha[:12]}")
     progress(f"synthesizing {config.command!r} in {config.directory}")
     files = synthesize(config)
     check_sync_target([o for f in files for o in f.objects], options)
