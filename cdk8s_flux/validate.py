@@ -1,0 +1,389 @@
+"""Check Kubernetes objects before they reach a cluster: core kinds and custom resources alike.
+
+An object Flux cannot apply stops every later change too, so every object is
+checked strictly, where the API server would prune an unknown field silently:
+
+* core kinds (``v1``, ``apps/v1``, ``*.k8s.io``...) against the schemas that
+  ``kubernetes-validate`` ships for a Kubernetes version;
+* custom resources (Flux's and any other) against the ``openAPIV3Schema`` of
+  their CRD (see ``cdk8s_flux.v2.schema``). The CRD is taken from the validated
+  objects themselves, else from the upstream manifests of a Flux release
+  (``cdk8s_flux.v2.upstream``): the release asked for, else the one the Flux
+  objects are labelled with, else the one pinned in ``cdk8s-flux.lock``.
+
+A kind no schema is known for is a problem, unless ``allow_unknown_kinds``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from cdk8s_flux.errors import CdkFluxError, RefusedContentError, ValidationError
+
+#: Problems listed in one error before "and N more".
+SHOWN = 20
+
+_FLUX_VERSION_LABEL = "app.kubernetes.io/version"
+_PART_OF_LABEL = "app.kubernetes.io/part-of"
+_CRD_KIND = "CustomResourceDefinition"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One field of one object that its schema rejects; ``file`` is where the object came from."""
+
+    file: str
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+    path: str
+    message: str
+
+    @property
+    def object_name(self) -> str:
+        """``namespace/name``, or ``name`` for an object without namespace."""
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    def __str__(self) -> str:
+        where = f"{self.file}: " if self.file else ""
+        return f"{where}{self.kind} {self.object_name}: {self.path or '(object)'}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The problem as JSON-ready data, with Kubernetes' own key names."""
+        return {
+            "file": self.file,
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+# --- core kinds: kubernetes-validate's strict schemas ---------------------------
+
+
+@lru_cache(maxsize=None)
+def _all_versions() -> tuple[str, ...]:
+    from kubernetes_validate import utils
+
+    return tuple(utils.all_versions())
+
+
+def supported_versions() -> list[str]:
+    """Kubernetes minor versions (``1.NN``) the installed kubernetes-validate has schemas for."""
+    return list(dict.fromkeys(".".join(v.split(".")[:2]) for v in _all_versions()))
+
+
+def default_kubernetes_version() -> str:
+    """The newest Kubernetes version kubernetes-validate ships."""
+    return supported_versions()[-1]
+
+
+def _minor(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:2])
+
+
+@lru_cache(maxsize=None)
+def schema_version(version: str) -> str:
+    """The kubernetes-validate schema set for ``version``: the newest that is not newer than it."""
+    from kubernetes_validate import utils
+
+    wanted = utils.major_minor(str(version).removeprefix("v"))
+    known = supported_versions()
+    if not re.fullmatch(r"\d+\.\d+", wanted) or _minor(wanted) > _minor(known[-1]) or _minor(wanted) < _minor(known[0]):
+        raise ValidationError(
+            "--kubernetes-version", version, f"no schemas for it (kubernetes-validate has {known[0]} to {known[-1]})",
+            f"pass a version between {known[0]} and {known[-1]}, or --no-validate",
+        )
+    return [v for v in _all_versions() if _minor(v) <= _minor(wanted)][-1]
+
+
+def _folder(schema_set: str) -> str:
+    return f"kubernetes-json-schema/v{schema_set}-local-strict"
+
+
+@lru_cache(maxsize=None)
+def _definitions(schema_set: str) -> dict[str, Any]:
+    from kubernetes_validate import utils
+
+    return utils.schema_contents(f"{_folder(schema_set)}/_definitions.json", schema_set)
+
+
+@lru_cache(maxsize=None)
+def _builtin_kinds(schema_set: str) -> dict[tuple[str, str], frozenset[str]]:
+    """``{(group, kind): versions}`` of every built-in kind of a schema set."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for definition in _definitions(schema_set)["$defs"].values():
+        for gvk in definition.get("x-kubernetes-group-version-kind") or ():
+            found.setdefault((gvk["group"], gvk["kind"]), set()).add(gvk["version"])
+    return {key: frozenset(versions) for key, versions in found.items()}
+
+
+@lru_cache(maxsize=None)
+def _builtin_groups(schema_set: str) -> frozenset[str]:
+    return frozenset(group for group, _ in _builtin_kinds(schema_set))
+
+
+@lru_cache(maxsize=None)
+def _core_validator(schema_set: str, kind: str, api_version: str) -> Any | None:
+    """A compiled strict validator for one built-in kind, or None when there is no schema."""
+    import jsonschema
+    from kubernetes_validate import utils
+    from referencing import Registry, Resource
+
+    # kubernetes-validate's file naming: rbac.authorization.k8s.io/v1 -> rbac-v1
+    mangled = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    try:
+        schema = utils.schema_contents(f"{_folder(schema_set)}/{kind.lower()}-{mangled}.json", schema_set)
+    except (FileNotFoundError, utils.VersionNotSupportedError):
+        return None
+    registry = Resource.from_contents(_definitions(schema_set)) @ (Resource.from_contents(schema) @ Registry())
+    return jsonschema.validators.Draft202012Validator(schema, registry=registry)
+
+
+def _errors(validator: Any, obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(field path, message)`` of every error, in field order."""
+    errors = sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+    return [(".".join(str(p) for p in e.absolute_path), e.message) for e in errors]
+
+
+def core_problems(obj: dict[str, Any], version: str) -> list[tuple[str, str]] | None:
+    """``(field path, message)`` of a built-in kind for Kubernetes ``version``; None when not built in."""
+    validator = _core_validator(schema_version(version), str(obj.get("kind")), str(obj.get("apiVersion")))
+    return None if validator is None else _errors(validator, obj)
+
+
+# --- custom resources: their CRD's openAPIV3Schema ------------------------------
+
+
+def _split(api_version: str) -> tuple[str, str]:
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+@dataclass
+class CrdSet:
+    """The CRDs of one source, with their strict validators compiled once per served version."""
+
+    source: str
+    crds: tuple[dict[str, Any], ...]
+    #: ``{(group, kind): {version: openAPIV3Schema}}`` of the served versions.
+    served: dict[tuple[str, str], dict[str, dict[str, Any]]] = field(init=False)
+    _validators: dict[tuple[str, str], Any] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.served = {}
+        for crd in self.crds:
+            spec = crd.get("spec") or {}
+            names = spec.get("names") or {}
+            if not spec.get("group") or not names.get("kind"):
+                continue
+            versions = self.served.setdefault((spec["group"], names["kind"]), {})
+            for version in spec.get("versions") or ():
+                if version.get("served", True):
+                    versions[version["name"]] = (version.get("schema") or {}).get("openAPIV3Schema")
+
+    def defines(self, api_version: str, kind: str) -> bool:
+        return (_split(api_version)[0], kind) in self.served
+
+    def versions(self, api_version: str, kind: str) -> list[str]:
+        return sorted(self.served.get((_split(api_version)[0], kind), {}))
+
+    def validator(self, api_version: str, kind: str) -> Any | None:
+        """The strict validator of a served version; None when the version is not served."""
+        import jsonschema
+
+        from cdk8s_flux.v2.schema import strict_schema
+
+        key = (api_version, kind)
+        if key not in self._validators:
+            group, version = _split(api_version)
+            versions = self.served.get((group, kind), {})
+            if version not in versions:
+                return None
+            schema = versions[version]
+            # A served version without a schema accepts anything, as the API server does.
+            self._validators[key] = jsonschema.Draft4Validator(strict_schema(schema) if schema else {})
+        return self._validators[key]
+
+
+@lru_cache(maxsize=8)
+def _upstream_crds(version: str, start: Path | None) -> CrdSet:
+    """The CRDs of Flux ``version``'s upstream manifests, parsed and compiled once per process."""
+    from cdk8s_flux.v2 import upstream
+
+    manifests = upstream.load(version, start=start)
+    crds = tuple(o for o in manifests.objects if o.get("kind") == _CRD_KIND)
+    return CrdSet(source=f"the Flux {version} manifests at {manifests.source}", crds=crds)
+
+
+def _labelled_flux_version(objects: Iterable[dict[str, Any]]) -> str | None:
+    """The Flux release the objects of ``flux install`` are labelled with, when there is exactly one."""
+    found = set()
+    for obj in objects:
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        if labels.get(_PART_OF_LABEL) == "flux" and isinstance(labels.get(_FLUX_VERSION_LABEL), str):
+            found.add(labels[_FLUX_VERSION_LABEL])
+    return found.pop() if len(found) == 1 else None
+
+
+def _locked_flux_version(start: Path | None) -> str | None:
+    """The Flux release pinned in ``cdk8s-flux.lock``, when it pins exactly one."""
+    from cdk8s_flux.v2 import upstream
+
+    lock = upstream.find_lock_file(start)
+    try:
+        releases = upstream.read_lock(lock)
+    except CdkFluxError:
+        return None
+    return next(iter(releases)) if len(releases) == 1 else None
+
+
+# --- the pipeline -----------------------------------------------------------------
+
+
+def _is_flux_group(group: str) -> bool:
+    return group == "fluxcd.io" or group.endswith(".fluxcd.io")
+
+
+def _unknown_kind_message(kind: str, api_version: str, note: str) -> str:
+    if _is_flux_group(_split(api_version)[0]):
+        fix = "give --flux-version or vendor manifests (CDK8S_FLUX_MANIFESTS)"
+    else:
+        fix = "validate it together with the CustomResourceDefinition that defines it"
+    return f"no CRD schema for {kind} {api_version}: {fix}{note}, or pass --allow-unknown-kinds"
+
+
+def validate_files(
+    files: Mapping[str, Iterable[dict[str, Any]]],
+    *,
+    kubernetes_version: str | None = None,
+    crds: Iterable[dict[str, Any]] = (),
+    flux_version: str | None = None,
+    allow_unknown_kinds: bool = False,
+    start: Path | None = None,
+) -> list[Problem]:
+    """Every problem of the objects of ``files`` (file name to its objects), in input order.
+
+    ``crds`` are CRDs to use besides those among the objects; ``flux_version``
+    names the Flux release whose upstream CRDs cover the rest (default: the
+    release the objects are labelled with, else the one ``cdk8s-flux.lock``
+    pins, searched from ``start``, default the current folder).
+    """
+    version = kubernetes_version or default_kubernetes_version()
+    schema_set = schema_version(version)
+    builtin = _builtin_kinds(schema_set)
+    builtin_groups = _builtin_groups(schema_set)
+    located = [(name, obj) for name, objects in files.items() for obj in objects]
+    own = CrdSet("the validated objects", tuple(o for _, o in located if o.get("kind") == _CRD_KIND))
+    given = CrdSet("the given CRDs", tuple(crds))
+
+    found: list[list[Problem]] = [[] for _ in located]  # per object, to report in input order
+    pending: list[int] = []  # custom resources no local CRD defines
+    for index, (name, obj) in enumerate(located):
+        api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+        if _split(api_version)[0] in builtin_groups:
+            found[index] = _builtin_problems(name, obj, version, builtin)
+        elif own.defines(api_version, kind):
+            found[index] = _custom_problems(name, obj, own)
+        elif given.defines(api_version, kind):
+            found[index] = _custom_problems(name, obj, given)
+        else:
+            pending.append(index)
+
+    if pending:
+        upstream_set, note = _upstream_for(flux_version, [o for _, o in located], start)
+        for index in pending:
+            name, obj = located[index]
+            api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+            if upstream_set is not None and upstream_set.defines(api_version, kind):
+                found[index] = _custom_problems(name, obj, upstream_set)
+            elif not allow_unknown_kinds:
+                found[index] = [_problem(name, obj, "", _unknown_kind_message(kind, api_version, note))]
+    return [problem for problems in found for problem in problems]
+
+
+def validate_objects(objects: Iterable[dict[str, Any]], **options: Any) -> list[Problem]:
+    """Every problem of ``objects`` (not read from a file); see ``validate_files`` for the options."""
+    return validate_files({"": list(objects)}, **options)
+
+
+def check(files: Mapping[str, Iterable[dict[str, Any]]], **options: Any) -> None:
+    """Raise ``RefusedContentError`` listing the problems ``validate_files`` finds, if any."""
+    files = {name: list(objects) for name, objects in files.items()}
+    problems = validate_files(files, **options)
+    if problems:
+        raise RefusedContentError(refusal(problems, sum(len(o) for o in files.values())))
+
+
+def refusal(problems: list[Problem], count: int) -> str:
+    """The message of a refusal: how many problems, the first ``SHOWN`` of them, and the fix."""
+    objects = len({(p.file, p.api_version, p.kind, p.namespace, p.name) for p in problems})
+    shown = "\n  ".join(str(p) for p in problems[:SHOWN])
+    more = f"\n  ... and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
+    return (
+        f"{len(problems)} problem(s) in {objects} of {count} object(s); Flux would fail to apply them "
+        f"or the API server would drop fields:\n  {shown}{more}\n"
+        "Fix: correct the objects in the app; pass --kubernetes-version or --flux-version to check against "
+        "the cluster's versions, --allow-unknown-kinds to skip kinds without a schema, or --no-validate"
+    )
+
+
+def _builtin_problems(file: str, obj: dict[str, Any], version: str, builtin: Mapping[tuple[str, str], frozenset[str]]) -> list[Problem]:
+    found = core_problems(obj, version)
+    if found is None:
+        api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+        served = sorted(f"{g}/{v}" if g else v for (g, k), vs in builtin.items() if k == kind for v in vs)
+        hint = f"; it serves {kind} as {', '.join(served)}" if served else f"; it has no kind {kind}"
+        found = [("apiVersion", f"Kubernetes {version} does not serve {kind} in {api_version}{hint}")]
+    return [_problem(file, obj, path, message) for path, message in found]
+
+
+def _upstream_for(flux_version: str | None, objects: list[dict[str, Any]], start: Path | None) -> tuple[CrdSet | None, str]:
+    """The upstream CRDs to check the remaining custom resources with, and a note on why there are none."""
+    from cdk8s_flux.errors import UpstreamError
+
+    if flux_version:
+        return _upstream_crds(flux_version, start), ""  # asked for: failing to get it is an error
+    version = _labelled_flux_version(objects)
+    origin = "the app.kubernetes.io/version label"
+    if version is None:
+        version = _locked_flux_version(start)
+        origin = "cdk8s-flux.lock"
+    if version is None:
+        return None, ""
+    try:
+        return _upstream_crds(version, start), ""
+    except (UpstreamError, ValidationError) as exc:
+        return None, f" (the manifests of Flux {version}, from {origin}, could not be had: {exc})"
+
+
+def _problem(file: str, obj: dict[str, Any], path: str, message: str) -> Problem:
+    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    return Problem(
+        file=file,
+        api_version=str(obj.get("apiVersion", "")),
+        kind=str(obj.get("kind", "")),
+        namespace=metadata.get("namespace"),
+        name=str(metadata.get("name", "")),
+        path=path,
+        message=message,
+    )
+
+
+def _custom_problems(file: str, obj: dict[str, Any], crd_set: CrdSet) -> list[Problem]:
+    api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+    validator = crd_set.validator(api_version, kind)
+    if validator is None:
+        group = _split(api_version)[0]
+        served = ", ".join(f"{group}/{v}" for v in crd_set.versions(api_version, kind))
+        message = f"the CRD of {kind} (from {crd_set.source}) does not serve {api_version}; use {served}"
+        return [_problem(file, obj, "apiVersion", message)]
+    return [_problem(file, obj, path, message) for path, message in _errors(validator, obj)]
