@@ -35,8 +35,7 @@ class Comparison:
 HEADER = "| benchmark | ours | baseline | baseline time | ratio | target |\n|---|---|---|---|---|---|"
 
 
-def best_of(function: Callable[[], object], repeat: int = 5, setup: Callable[[], object] | None = None) -> float:
-    """The fastest of ``repeat`` runs (seconds): the least disturbed by the machine."""
+def _times(function: Callable[[], object], repeat: int, setup: Callable[[], object] | None) -> list[float]:
     times = []
     for _ in range(repeat):
         if setup is not None:
@@ -44,19 +43,17 @@ def best_of(function: Callable[[], object], repeat: int = 5, setup: Callable[[],
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return times
+
+
+def best_of(function: Callable[[], object], repeat: int = 5, setup: Callable[[], object] | None = None) -> float:
+    """The fastest of ``repeat`` runs (seconds): the least disturbed by the machine."""
+    return min(_times(function, repeat, setup))
 
 
 def median_of(function: Callable[[], object], repeat: int = 5, setup: Callable[[], object] | None = None) -> float:
     """The median of ``repeat`` runs (seconds), for operations with noisy I/O."""
-    times = []
-    for _ in range(repeat):
-        if setup is not None:
-            setup()
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(_times(function, repeat, setup))
 
 
 def interleaved(ours: Callable[[], object], baseline: Callable[[], object], repeat: int = 5) -> tuple[float, float]:
