@@ -26,7 +26,7 @@ exit codes:
   1  error (git, registry, I/O)
   2  bad arguments or configuration
   3  the app failed to synthesize or produced unusable output
-  4  publish refused the content (a Secret in clear, an invalid object)
+  4  invalid objects (synth, render, validate) or content publish refuses (a Secret in clear)
 """
 
 
@@ -41,6 +41,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     config = load_app_config(Path(args.app_dir), args.app)
     files = synthesize(config)
+    _validate_output(args, files, config.directory)
     stream = join_stream(files)
     count = sum(len(f.objects) for f in files)
     if args.output:
@@ -61,6 +62,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else config.directory / "dist"
     _progress(f"synthesizing {config.command!r} in {config.directory}")
     files = synthesize(config)
+    _validate_output(args, files, config.directory)
     if args.layout == "flux":
         from cdk8s_flux.layout import build_layout
 
@@ -203,6 +205,101 @@ def _add_publish_parsers(commands: argparse._SubParsersAction) -> None:
 # --- end publish ---------------------------------------------------------------
 
 
+# --- validate (cdk8s-flux validate; synth and render validate their output) ---
+
+_VALIDATE_DESCRIPTION = """\
+Check Kubernetes objects strictly, where the API server would silently drop an
+unknown field: core kinds against the Kubernetes API schemas of
+kubernetes-validate, custom resources (Flux's and others) against the
+openAPIV3Schema of their CRD. CRDs come from the validated objects themselves,
+else from the upstream manifests of a Flux release: --flux-version, else the
+release the Flux objects are labelled with, else the one cdk8s-flux.lock pins
+(vendored in $CDK8S_FLUX_MANIFESTS, cached, or downloaded once).
+
+PATH is a YAML file, a folder (searched recursively for *.yaml and *.yml,
+skipping hidden folders and files without Kubernetes objects), or - for stdin.
+
+exit codes:
+  0  every object is valid
+  1  error (the Flux manifests asked for cannot be had)
+  2  bad arguments (no such PATH, unknown version)
+  4  problems found: one line each on stdout (file, kind, namespace/name, field, message)
+"""
+
+
+def _validate_options(args: argparse.Namespace, start: Path | None) -> dict:
+    return dict(
+        kubernetes_version=args.kubernetes_version,
+        flux_version=args.flux_version,
+        allow_unknown_kinds=args.allow_unknown_kinds,
+        start=start,
+    )
+
+
+def _validate_output(args: argparse.Namespace, files: list, start: Path) -> None:
+    """Refuse invalid synthesized objects (exit 4) before anything is written."""
+    if not args.validate:
+        return
+    from cdk8s_flux.validate import check
+
+    check({f.path: f.objects for f in files}, **_validate_options(args, start))
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    import json
+
+    from cdk8s_flux.validate import read_paths, validate_files
+
+    read = read_paths(args.paths)
+    for name in read.skipped:
+        _progress(f"skipped {name}: no Kubernetes object in it")
+    problems = read.problems + validate_files(read.files, **_validate_options(args, None))
+    count = sum(len(objects) for objects in read.files.values())
+    if args.output == "json":
+        report = {"valid": not problems, "objects": count, "files": len(read.files),
+                  "problems": [p.as_dict() for p in problems]}
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        sys.stdout.write("".join(f"{p}\n" for p in problems))
+    sys.stdout.flush()
+    if problems:
+        _progress(f"{len(problems)} problem(s) in {count} objects from {len(read.files)} files")
+        return 4
+    _progress(f"{count} objects from {len(read.files)} files are valid")
+    return EXIT_OK
+
+
+def _add_validate_arguments(parser: argparse.ArgumentParser, *, synth: bool) -> None:
+    if synth:
+        parser.add_argument(
+            "--no-validate", dest="validate", action="store_false",
+            help="write the output without checking it (see cdk8s-flux validate --help)",
+        )
+    parser.add_argument("--kubernetes-version", metavar="X.Y", help="Kubernetes version to check core kinds against (default: the newest known)")
+    parser.add_argument(
+        "--flux-version", metavar="vX.Y.Z",
+        help="Flux release whose CRDs check Flux objects not defined by CRDs in the output "
+        "(default: the release the Flux objects are labelled with, else the one cdk8s-flux.lock pins)",
+    )
+    parser.add_argument("--allow-unknown-kinds", action="store_true", help="skip custom resources no CRD schema is known for")
+
+
+def _add_validate_parser(commands: argparse._SubParsersAction) -> None:
+    validate = commands.add_parser(
+        "validate",
+        help="check objects against the Kubernetes API and their CRDs, strictly",
+        description=_VALIDATE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="YAML file, folder, or - for stdin")
+    _add_validate_arguments(validate, synth=False)
+    validate.add_argument("--output", choices=("text", "json"), default="text", help="problem report format (default: text)")
+    validate.set_defaults(run=_cmd_validate)
+
+
+# --- end validate ----------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -219,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
         "command of a .flux.yaml.",
     )
     _add_app_arguments(render)
+    _add_validate_arguments(render, synth=True)
     render.add_argument("-o", "--output", metavar="FILE", help="write the stream to FILE (atomically) instead of stdout")
     render.add_argument("-q", "--quiet", action="store_true", help="print nothing on stderr on success")
     render.set_defaults(run=_cmd_render)
@@ -236,8 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="cdk8s: the files as cdk8s writes them (default); flux: the layout publish writes "
         "(a folder per chart, a file per object, kustomization.yaml files)",
     )
+    _add_validate_arguments(synth, synth=True)
     synth.set_defaults(run=_cmd_synth)
     _add_publish_parsers(commands)  # publish, init ci
+    _add_validate_parser(commands)  # validate
     return parser
 
 

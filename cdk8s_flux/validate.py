@@ -17,6 +17,7 @@ A kind no schema is known for is a problem, unless ``allow_unknown_kinds``.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +52,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}: " if self.file else ""
+        if not self.kind:  # not an object at all: a document that is no Kubernetes object, or no YAML
+            return f"{where}{self.path}: {self.message}"
         return f"{where}{self.kind} {self.object_name}: {self.path or '(object)'}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -387,3 +390,78 @@ def _custom_problems(file: str, obj: dict[str, Any], crd_set: CrdSet) -> list[Pr
         message = f"the CRD of {kind} (from {crd_set.source}) does not serve {api_version}; use {served}"
         return [_problem(file, obj, "apiVersion", message)]
     return [_problem(file, obj, path, message) for path, message in _errors(validator, obj)]
+
+
+# --- reading files ---------------------------------------------------------------
+
+#: What ``read_paths`` calls standard input.
+STDIN_NAME = "<stdin>"
+_SUFFIXES = (".yaml", ".yml")
+# Kustomize's own files (kustomization.yaml) are build instructions, not objects.
+_KUSTOMIZE_GROUP = "kustomize.config.k8s.io"
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """The objects of the files read, what could not be read, and files skipped as not Kubernetes."""
+
+    files: dict[str, list[dict[str, Any]]]
+    problems: list[Problem]
+    skipped: list[str]
+
+
+def _is_object(document: Any) -> bool:
+    return isinstance(document, dict) and "apiVersion" in document and "kind" in document
+
+
+def _read_text(name: str, text: str, *, found_in_folder: bool, result: ReadResult) -> None:
+    import yaml
+
+    from cdk8s_flux.manifests import _Loader
+
+    try:
+        documents = list(yaml.load_all(text, Loader=_Loader))
+    except yaml.YAMLError as exc:
+        result.problems.append(Problem(name, "", "", None, "", "(file)", f"not valid YAML: {exc}"))
+        return
+    if found_in_folder and documents and not any(_is_object(d) for d in documents):
+        result.skipped.append(name)  # cdk8s.yaml, Helm values and the like
+        return
+    objects = []
+    for index, document in enumerate(documents):
+        if document is None:
+            continue
+        if not _is_object(document):
+            message = "not a Kubernetes object (it needs apiVersion and kind)"
+            result.problems.append(Problem(name, "", "", None, "", f"document {index + 1}", message))
+        elif _split(str(document["apiVersion"]))[0] != _KUSTOMIZE_GROUP:
+            objects.append(document)
+    result.files[name] = objects
+
+
+def read_paths(paths: Iterable[str], stdin: Any = None) -> ReadResult:
+    """The objects of ``paths``: YAML files, folders (searched for ``*.yaml``/``*.yml``), ``-`` for ``stdin``.
+
+    A path that does not exist is a ``ValidationError``. In folders, hidden
+    folders are not searched, and a file that holds no Kubernetes object at all
+    (such as ``cdk8s.yaml``) is skipped.
+    """
+    result = ReadResult(files={}, problems=[], skipped=[])
+    for path in paths:
+        if path == "-":
+            _read_text(STDIN_NAME, (stdin or sys.stdin).read(), found_in_folder=False, result=result)
+            continue
+        target = Path(path)
+        if target.is_dir():
+            found = sorted(
+                p for p in target.rglob("*")
+                if p.is_file() and p.suffix in _SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(target).parts)  # .git, .venv
+            )
+            for file in found:
+                _read_text(str(file), file.read_text(), found_in_folder=True, result=result)
+        elif target.is_file():
+            _read_text(str(target), target.read_text(), found_in_folder=False, result=result)
+        else:
+            raise ValidationError("PATH", path, "no such file or folder", "give YAML files, folders of them, or - for stdin")
+    return result

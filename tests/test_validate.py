@@ -1,0 +1,263 @@
+"""``cdk8s_flux.validate``: core kinds against Kubernetes, custom resources against their CRDs (Flux v2.9.4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cdk8s_flux import validate
+from cdk8s_flux.errors import RefusedContentError, UpstreamError, ValidationError
+from cdk8s_flux.validate import Problem, check, validate_files, validate_objects
+
+FLUX = "v2.9.4"
+
+
+@pytest.fixture(autouse=True)
+def fresh_upstream_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each test finds upstream manifests anew, in an empty user cache, with no network."""
+    validate._upstream_crds.cache_clear()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("CDK8S_FLUX_RELEASES_URL", "http://127.0.0.1:9/releases")  # refused at once
+    monkeypatch.delenv("CDK8S_FLUX_MANIFESTS", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def flux_crds(shared_flux: Path) -> list[dict[str, Any]]:
+    """The CRDs of Flux v2.9.4 as ``flux install`` writes them (upstream file, unmodified)."""
+    text = (shared_flux / FLUX / "gotk-components.yaml").read_text()
+    return [o for o in yaml.load_all(text, Loader=yaml.CSafeLoader) if o and o["kind"] == "CustomResourceDefinition"]
+
+
+def deployment(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "apps"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx"}]}},
+            **spec,
+        },
+    }
+
+
+def kustomization(api_version: str = "kustomize.toolkit.fluxcd.io/v1", **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": api_version,
+        "kind": "Kustomization",
+        "metadata": {"name": "apps", "namespace": "flux-system"},
+        "spec": {"interval": "10m0s", "path": "./apps", "prune": True,
+                 "sourceRef": {"kind": "GitRepository", "name": "flux-system"}, **spec},
+    }
+
+
+WIDGET_CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "widgets.example.com"},
+    "spec": {
+        "group": "example.com",
+        "names": {"kind": "Widget", "plural": "widgets", "singular": "widget", "listKind": "WidgetList"},
+        "scope": "Namespaced",
+        "versions": [
+            {"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+                "type": "object",
+                "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
+                               "metadata": {"type": "object"},
+                               "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}},
+            }}},
+            {"name": "v1alpha1", "served": False, "storage": False, "schema": {"openAPIV3Schema": {"type": "object"}}},
+        ],
+    },
+}
+
+
+def widget(api_version: str = "example.com/v1", **spec: Any) -> dict[str, Any]:
+    return {"apiVersion": api_version, "kind": "Widget", "metadata": {"name": "w", "namespace": "apps"}, "spec": spec}
+
+
+# --- core kinds ---------------------------------------------------------------------
+
+
+def test_a_valid_core_object_has_no_problem() -> None:
+    assert validate_objects([deployment(replicas=2)]) == []
+
+
+def test_an_unknown_core_field_is_a_problem_naming_object_and_field() -> None:
+    # GIVEN a Deployment with `replica` for `replicas` (kubectl apply would refuse it; a server-side prune would hide it)
+    problems = validate_files({"dist/web.yaml": [deployment(replica=2)]})
+    # THEN one problem names the file, the object, the field and the unexpected key
+    assert problems == [Problem(
+        file="dist/web.yaml", api_version="apps/v1", kind="Deployment", namespace="apps", name="web",
+        path="spec", message="Additional properties are not allowed ('replica' was unexpected)",
+    )]
+    assert str(problems[0]) == (
+        "dist/web.yaml: Deployment apps/web: spec: Additional properties are not allowed ('replica' was unexpected)"
+    )
+
+
+def test_a_wrong_type_deep_in_a_core_object() -> None:
+    bad = deployment()
+    bad["spec"]["template"]["spec"]["containers"][0]["ports"] = [{"containerPort": "http"}]
+    (problem,) = validate_objects([bad])
+    assert problem.path == "spec.template.spec.containers.0.ports.0.containerPort"
+    assert "'http' is not of type 'integer'" in problem.message
+
+
+def test_a_core_kind_in_an_api_version_kubernetes_no_longer_serves() -> None:
+    # Ingress left extensions/v1beta1 in Kubernetes 1.22; networking.k8s.io/v1 is its group-version since 1.19.
+    ingress = {"apiVersion": "extensions/v1beta1", "kind": "Ingress", "metadata": {"name": "web"}}
+    (problem,) = validate_objects([ingress], kubernetes_version="1.30")
+    assert problem.path == "apiVersion"
+    assert problem.message == (
+        "Kubernetes 1.30 does not serve Ingress in extensions/v1beta1; it serves Ingress as networking.k8s.io/v1"
+    )
+
+
+def test_kubernetes_version_outside_the_known_schemas_is_a_usage_error() -> None:
+    with pytest.raises(ValidationError, match="--kubernetes-version") as error:
+        validate_objects([], kubernetes_version="1.2")
+    assert error.value.exit_code == 2
+
+
+# --- custom resources, CRDs in the validated objects themselves ---------------------
+
+
+def test_custom_resources_against_a_crd_among_the_objects() -> None:
+    # GIVEN a CRD and three Widgets: valid, with a string size, with an unknown field
+    objects = [WIDGET_CRD, widget(size=3), widget(size="big"), widget(colour="red")]
+    # THEN the second and third are problems, in input order, and the CRD itself is valid
+    assert [(p.path, p.message) for p in validate_objects(objects)] == [
+        ("spec.size", "'big' is not of type 'integer'"),
+        ("spec", "Additional properties are not allowed ('colour' was unexpected)"),
+    ]
+
+
+def test_an_api_version_the_crd_does_not_serve_names_the_served_one() -> None:
+    (problem,) = validate_objects([WIDGET_CRD, widget("example.com/v1alpha1")])
+    assert problem.path == "apiVersion"
+    assert "does not serve example.com/v1alpha1; use example.com/v1" in problem.message
+
+
+def test_flux_objects_against_the_crds_of_flux_install_in_the_output(flux_crds: list[dict[str, Any]]) -> None:
+    # GIVEN the upstream v2.9.4 CRDs and a Kustomization with a typo, in one output
+    objects = [*flux_crds, kustomization(), kustomization(targetNamespace=3, brnach="main")]
+    problems = validate_objects(objects)
+    # THEN the typo and the wrong type are problems, both under spec
+    assert [(p.kind, p.path) for p in problems] == [("Kustomization", "spec"), ("Kustomization", "spec.targetNamespace")]
+    assert "'brnach' was unexpected" in problems[0].message
+
+
+def test_a_flux_api_version_the_crd_no_longer_serves(flux_crds: list[dict[str, Any]]) -> None:
+    # The v2.9.4 Kustomization CRD serves v1 only (older manifests often still say v1beta2).
+    (problem,) = validate_objects([kustomization("kustomize.toolkit.fluxcd.io/v1beta2")], crds=flux_crds)
+    assert problem.path == "apiVersion"
+    assert problem.message.endswith("does not serve kustomize.toolkit.fluxcd.io/v1beta2; use kustomize.toolkit.fluxcd.io/v1")
+
+
+def test_the_upstream_sync_objects_are_valid(shared_flux: Path) -> None:
+    files = {}
+    for name in ("gotk-components.yaml", "gotk-sync.yaml"):
+        files[name] = [o for o in yaml.safe_load_all((shared_flux / FLUX / name).read_text()) if o]
+    assert validate_files(files) == []
+
+
+# --- unknown kinds ------------------------------------------------------------------
+
+
+def test_a_kind_without_crd_is_a_problem_unless_allowed() -> None:
+    objects = [widget(size=1), kustomization()]
+    problems = validate_objects(objects)
+    assert [p.kind for p in problems] == ["Widget", "Kustomization"]
+    assert problems[0].message == (
+        "no CRD schema for Widget example.com/v1: validate it together with the CustomResourceDefinition "
+        "that defines it, or pass --allow-unknown-kinds"
+    )
+    assert problems[1].message == (
+        "no CRD schema for Kustomization kustomize.toolkit.fluxcd.io/v1: give --flux-version or vendor "
+        "manifests (CDK8S_FLUX_MANIFESTS), or pass --allow-unknown-kinds"
+    )
+    assert validate_objects(objects, allow_unknown_kinds=True) == []
+
+
+def test_allow_unknown_kinds_still_checks_kinds_with_a_schema() -> None:
+    problems = validate_objects([widget(colour="red"), WIDGET_CRD, deployment(replica=1)], allow_unknown_kinds=True)
+    assert [p.kind for p in problems] == ["Widget", "Deployment"]
+
+
+# --- custom resources, CRDs of an upstream Flux release -------------------------------
+
+
+def test_crds_from_the_upstream_manifests_of_the_flux_version_given(
+    shared_flux: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CDK8S_FLUX_MANIFESTS", str(shared_flux))
+    problems = validate_objects([kustomization(brnach="main")], flux_version=FLUX)
+    assert [(p.path, p.message) for p in problems] == [
+        ("spec", "Additional properties are not allowed ('brnach' was unexpected)")
+    ]
+
+
+def test_the_flux_version_from_the_labels_of_flux_objects(shared_flux: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the flux-system Namespace as flux install labels it, without any CRD
+    monkeypatch.setenv("CDK8S_FLUX_MANIFESTS", str(shared_flux))
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "flux-system", "labels": {
+        "app.kubernetes.io/part-of": "flux", "app.kubernetes.io/version": FLUX}}}
+    problems = validate_objects([namespace, kustomization(brnach="main")])
+    assert [p.path for p in problems] == ["spec"]
+
+
+def test_the_flux_version_from_the_lock_file(shared_flux: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CDK8S_FLUX_MANIFESTS", str(shared_flux))
+    (tmp_path / "repo" / "app").mkdir(parents=True)
+    (tmp_path / "repo" / ".git").mkdir()
+    (tmp_path / "repo" / "cdk8s-flux.lock").write_text(
+        f"flux:\n  {FLUX}:\n    file: install.yaml\n    sha256: {'0' * 64}\n"
+    )
+    problems = validate_objects([kustomization(brnach="main")], start=tmp_path / "repo" / "app")
+    assert [p.path for p in problems] == ["spec"]
+
+
+def test_an_inferred_flux_version_that_cannot_be_had_is_explained_in_the_problem(tmp_path: Path) -> None:
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "flux-system", "labels": {
+        "app.kubernetes.io/part-of": "flux", "app.kubernetes.io/version": "v2.0.0"}}}
+    (problem,) = validate_objects([namespace, kustomization()])
+    assert "the manifests of Flux v2.0.0, from the app.kubernetes.io/version label, could not be had" in problem.message
+
+
+def test_a_flux_version_given_that_cannot_be_had_is_an_error() -> None:
+    with pytest.raises(UpstreamError, match="CDK8S_FLUX_MANIFESTS"):
+        validate_objects([kustomization()], flux_version="v2.0.0")
+    with pytest.raises(ValidationError, match="pinned Flux release"):
+        validate_objects([kustomization()], flux_version="latest")
+
+
+def test_crds_in_the_output_win_over_upstream(shared_flux: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a Kustomization CRD of the app's own that serves only v9 (not what Flux ships)
+    monkeypatch.setenv("CDK8S_FLUX_MANIFESTS", str(shared_flux))
+    crd = {**WIDGET_CRD, "metadata": {"name": "kustomizations.kustomize.toolkit.fluxcd.io"}, "spec": {
+        **WIDGET_CRD["spec"], "group": "kustomize.toolkit.fluxcd.io",
+        "names": {"kind": "Kustomization", "plural": "kustomizations"},
+        "versions": [{**WIDGET_CRD["spec"]["versions"][0], "name": "v9"}]}}
+    (problem,) = validate_objects([crd, kustomization()], flux_version=FLUX)
+    assert problem.message.endswith("use kustomize.toolkit.fluxcd.io/v9")
+
+
+# --- check --------------------------------------------------------------------------
+
+
+def test_check_raises_with_the_first_problems_and_a_count_of_the_rest() -> None:
+    objects = [{**widget(colour="red"), "metadata": {"name": f"w{i}"}} for i in range(validate.SHOWN + 5)]
+    with pytest.raises(RefusedContentError) as error:
+        check({"a.yaml": [WIDGET_CRD, *objects]})
+    message = str(error.value)
+    assert error.value.exit_code == 4
+    assert message.startswith(f"{validate.SHOWN + 5} problem(s) in {validate.SHOWN + 5} of {validate.SHOWN + 6} object(s)")
+    assert message.count("a.yaml: Widget w") == validate.SHOWN
+    assert "a.yaml: Widget w0: spec: Additional properties are not allowed ('colour' was unexpected)" in message
+    assert "... and 5 more" in message and "--no-validate" in message
+    check({"a.yaml": [WIDGET_CRD, widget(size=1)]})  # no problem: no error
