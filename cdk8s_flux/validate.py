@@ -422,7 +422,7 @@ def _read_text(name: str, text: str, *, found_in_folder: bool, result: ReadResul
     try:
         documents = list(yaml.load_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
-        result.problems.append(Problem(name, "", "", None, "", "(file)", f"not valid YAML: {exc}"))
+        result.problems.append(Problem(name, "", "", None, "", "(file)", f"not valid YAML: {' '.join(str(exc).split())}"))  # one line
         return
     if found_in_folder and documents and not any(_is_object(d) for d in documents):
         result.skipped.append(name)  # cdk8s.yaml, Helm values and the like

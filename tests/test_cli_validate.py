@@ -1,0 +1,195 @@
+"""`cdk8s-flux validate`, and the check `synth` and `render` run before writing anything."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from cli import CLI, run_cli
+
+CONFIGMAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "web"}, "data": {"a": "1"}}
+BAD_CONFIGMAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bad", "namespace": "web"}, "data": {"n": 1}}
+KUSTOMIZATION = {
+    "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+    "kind": "Kustomization",
+    "metadata": {"name": "apps", "namespace": "flux-system"},
+    "spec": {"interval": "10m0s", "path": "./apps", "prune": True,
+             "sourceRef": {"kind": "GitRepository", "name": "flux-system"}, "brnach": "main"},
+}
+# No network and no user cache: upstream manifests only where a test vendors them.
+OFFLINE = {"CDK8S_FLUX_RELEASES_URL": "http://127.0.0.1:9/releases"}
+
+
+def write(path: Path, *objects: dict) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump_all(objects))
+    return path
+
+
+def offline(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {**OFFLINE, "XDG_CACHE_HOME": str(tmp_path / "cache"), **extra}
+
+
+# --- cdk8s-flux validate -------------------------------------------------------------
+
+
+def test_valid_files_exit_0_and_print_nothing_on_stdout(tmp_path: Path) -> None:
+    path = write(tmp_path / "ok.yaml", CONFIGMAP, {**CONFIGMAP, "metadata": {"name": "other"}})
+    result = run_cli("validate", str(path), cwd=tmp_path, env=offline(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "2 objects from 1 files are valid" in result.stderr
+
+
+def test_problems_exit_4_with_one_line_each_naming_file_object_field(tmp_path: Path) -> None:
+    write(tmp_path / "bad.yaml", CONFIGMAP, BAD_CONFIGMAP)
+    result = run_cli("validate", "bad.yaml", cwd=tmp_path, env=offline(tmp_path))
+    assert result.returncode == 4
+    assert result.stdout == "bad.yaml: ConfigMap web/bad: data.n: 1 is not of type 'string', 'null'\n"
+    assert "1 problem(s) in 2 objects from 1 files" in result.stderr
+
+
+def test_json_output(tmp_path: Path) -> None:
+    write(tmp_path / "bad.yaml", BAD_CONFIGMAP)
+    result = run_cli("validate", "bad.yaml", "--output", "json", cwd=tmp_path, env=offline(tmp_path))
+    assert result.returncode == 4
+    assert json.loads(result.stdout) == {
+        "valid": False,
+        "objects": 1,
+        "files": 1,
+        "problems": [{"file": "bad.yaml", "apiVersion": "v1", "kind": "ConfigMap", "namespace": "web",
+                      "name": "bad", "path": "data.n", "message": "1 is not of type 'string', 'null'"}],
+    }
+    write(tmp_path / "ok.yaml", CONFIGMAP)
+    result = run_cli("validate", "ok.yaml", "--output", "json", cwd=tmp_path, env=offline(tmp_path))
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == {"valid": True, "objects": 1, "files": 1, "problems": []}
+
+
+def test_stdin(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [str(CLI), "validate", "-"], input=yaml.safe_dump(BAD_CONFIGMAP), capture_output=True, text=True,
+        cwd=tmp_path, timeout=120, check=False,
+    )
+    assert completed.returncode == 4
+    assert completed.stdout == "<stdin>: ConfigMap web/bad: data.n: 1 is not of type 'string', 'null'\n"
+
+
+def test_folders_are_searched_recursively(tmp_path: Path) -> None:
+    # GIVEN a folder with YAML files at two levels, a .yml, cdk8s.yaml, a kustomization.yaml and a hidden folder
+    root = tmp_path / "dist"
+    write(root / "a.yaml", CONFIGMAP)
+    write(root / "nested" / "deeper" / "b.yml", BAD_CONFIGMAP)
+    write(root / ".hidden" / "c.yaml", BAD_CONFIGMAP)
+    (root / "nested" / "notes.txt").write_text("data: {n: 1}\n")
+    (root / "cdk8s.yaml").write_text("app: python main.py\n")
+    write(root / "kustomization.yaml", {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                                        "resources": ["a.yaml"]})
+    # WHEN the folder is validated
+    result = run_cli("validate", "dist", cwd=tmp_path, env=offline(tmp_path))
+    # THEN only the nested .yml is a problem; cdk8s.yaml is skipped with a note
+    assert result.returncode == 4
+    assert result.stdout == "dist/nested/deeper/b.yml: ConfigMap web/bad: data.n: 1 is not of type 'string', 'null'\n"
+    assert "skipped dist/cdk8s.yaml" in result.stderr
+    assert "2 objects from 3 files" in result.stderr
+
+
+def test_broken_yaml_and_non_objects_are_problems(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text("a: [b\n")
+    (tmp_path / "list.yaml").write_text("- a\n- b\n")
+    result = run_cli("validate", "broken.yaml", "list.yaml", cwd=tmp_path, env=offline(tmp_path))
+    assert result.returncode == 4
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("broken.yaml: (file): not valid YAML:")
+    assert lines[1] == "list.yaml: document 1: not a Kubernetes object (it needs apiVersion and kind)"
+
+
+def test_bad_arguments_exit_2(tmp_path: Path) -> None:
+    write(tmp_path / "ok.yaml", CONFIGMAP)
+    missing = run_cli("validate", "nowhere.yaml", cwd=tmp_path, env=offline(tmp_path))
+    assert missing.returncode == 2 and "nowhere.yaml" in missing.stderr
+    old = run_cli("validate", "ok.yaml", "--kubernetes-version", "1.2", cwd=tmp_path, env=offline(tmp_path))
+    assert old.returncode == 2 and "--kubernetes-version" in old.stderr
+    assert run_cli("validate", cwd=tmp_path).returncode == 2
+
+
+def test_flux_objects_need_a_schema_and_get_it_from_the_flux_version(tmp_path: Path, shared_flux: Path) -> None:
+    write(tmp_path / "flux.yaml", KUSTOMIZATION)
+    # WHEN no CRD and no Flux version is known: an unknown kind, unless allowed
+    unknown = run_cli("validate", "flux.yaml", cwd=tmp_path, env=offline(tmp_path))
+    assert unknown.returncode == 4
+    assert "no CRD schema for Kustomization kustomize.toolkit.fluxcd.io/v1: give --flux-version" in unknown.stdout
+    allowed = run_cli("validate", "flux.yaml", "--allow-unknown-kinds", cwd=tmp_path, env=offline(tmp_path))
+    assert allowed.returncode == 0, allowed.stdout
+    # WHEN the version is given and its manifests are vendored: the typo is found
+    env = offline(tmp_path, CDK8S_FLUX_MANIFESTS=str(shared_flux))
+    result = run_cli("validate", "flux.yaml", "--flux-version", "v2.9.4", cwd=tmp_path, env=env)
+    assert result.returncode == 4
+    assert result.stdout == (
+        "flux.yaml: Kustomization flux-system/apps: spec: "
+        "Additional properties are not allowed ('brnach' was unexpected)\n"
+    )
+    # AND a version whose manifests cannot be had is an error that says how to vendor them
+    missing = run_cli("validate", "flux.yaml", "--flux-version", "v2.0.0", cwd=tmp_path, env=env)
+    assert missing.returncode == 1 and "CDK8S_FLUX_MANIFESTS" in missing.stderr
+
+
+def test_validate_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\n"
+        "from cdk8s_flux.cli import main\n"
+        "try:\n"
+        "    main(['validate', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = [m for m in ('cdk8s', 'jsii', 'yaml', 'jsonschema', 'kubernetes_validate') if m in sys.modules]\n"
+        "sys.stderr.write(repr(loaded))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stderr == "[]"
+    assert "exit codes" in result.stdout and "4  problems found" in result.stdout
+
+
+# --- synth and render validate before writing --------------------------------------------
+
+
+def test_render_of_an_invalid_app_prints_nothing_and_exits_4(apps: Path) -> None:
+    result = run_cli("render", cwd=apps / "invalid")
+    assert result.returncode == 4
+    assert result.stdout == ""
+    assert "web.k8s.yaml: Deployment web/web: spec: Additional properties are not allowed ('replica' was unexpected)" in result.stderr
+    # AND --no-validate renders it as it is
+    unchecked = run_cli("render", "--no-validate", cwd=apps / "invalid")
+    assert unchecked.returncode == 0
+    assert [o["kind"] for o in yaml.safe_load_all(unchecked.stdout)] == ["ConfigMap", "Deployment"]
+
+
+def test_synth_of_an_invalid_app_keeps_the_previous_output(apps: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    assert run_cli("synth", str(apps / "two-charts"), "-o", str(out)).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for layout in ("cdk8s", "flux"):
+        result = run_cli("synth", str(apps / "invalid"), "-o", str(out), "--layout", layout)
+        assert result.returncode == 4, result.stderr
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_synth_checks_flux_objects_against_the_flux_version(apps: Path, tmp_path: Path, shared_flux: Path) -> None:
+    # GIVEN an app that emits a Kustomization with `brnach`, and no CRD
+    app = tmp_path / "app"
+    shutil.copytree(apps / "from-file", app)
+    (app / "objects.json").write_text(json.dumps({"flux": [KUSTOMIZATION]}))
+    env = offline(tmp_path, CDK8S_FLUX_MANIFESTS=str(shared_flux))
+    # WHEN synthesized against Flux v2.9.4: refused, nothing written
+    result = run_cli("synth", str(app), "-o", str(tmp_path / "out"), "--flux-version", "v2.9.4", env=env)
+    assert result.returncode == 4
+    assert "Kustomization flux-system/apps: spec: Additional properties are not allowed ('brnach' was unexpected)" in result.stderr
+    assert not (tmp_path / "out").exists()
+    # AND with no Flux version known, --allow-unknown-kinds lets it through unchecked
+    result = run_cli("synth", str(app), "-o", str(tmp_path / "out"), "--allow-unknown-kinds", env=offline(tmp_path))
+    assert result.returncode == 0, result.stderr
