@@ -261,3 +261,13 @@ def test_check_raises_with_the_first_problems_and_a_count_of_the_rest() -> None:
     assert "a.yaml: Widget w0: spec: Additional properties are not allowed ('colour' was unexpected)" in message
     assert "... and 5 more" in message and "--no-validate" in message
     check({"a.yaml": [WIDGET_CRD, widget(size=1)]})  # no problem: no error
+
+
+def test_the_python_snippets_of_the_guide_run() -> None:
+    import re
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "validate.md").read_text()
+    snippets = re.findall(r"```python\n(.*?)```", guide, re.DOTALL)
+    assert snippets
+    for code in snippets:
+        exec(compile(code, "docs/validate.md", "exec"), {})
