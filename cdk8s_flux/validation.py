@@ -1,4 +1,4 @@
-"""Checks shared by every construct: names, durations, git URLs, paths.
+"""Checks shared by every construct: names, durations, URLs, paths, Flux fields.
 
 Each check returns the value unchanged when it is valid and raises
 ``ValidationError`` naming the argument, the value and the fix otherwise.
@@ -7,6 +7,7 @@ Each check returns the value unchanged when it is valid and raises
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from posixpath import normpath
 from urllib.parse import urlsplit
 
@@ -128,3 +129,196 @@ def relative_path(field: str, value: str) -> str:
             field, value, "',' separates paths in fluxd's --git-path", "pass each path as its own list item"
         )
     return value
+
+
+# --- Flux v2 custom resources ---------------------------------------------------
+
+# The pattern every Flux CRD puts on its durations (interval, timeout, retryInterval ...).
+_FLUX_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
+# Source timeouts (spec.timeout of GitRepository, OCIRepository, HelmRepository, Bucket) take no hours.
+_FLUX_TIMEOUT = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m))+$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_QUALIFIED_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+# What Go's regexp (RE2) lacks and Python's re has: look-around, back-references, atomic groups.
+_NOT_RE2 = re.compile(r"\(\?<?[=!]|\(\?>|\(\?P=|\\[1-9]")
+_GO_NAMED_GROUP = re.compile(r"\(\?<(?=[A-Za-z_])")
+
+
+def flux_duration(field: str, value: str, *, hours: bool = True) -> str:
+    """A duration as the Flux CRDs take it: numbers with ms, s, m or h, such as ``1m0s`` or ``10m``.
+
+    ``hours=False`` is the stricter pattern of source timeouts, which refuse ``h``.
+    """
+    pattern = _FLUX_DURATION if hours else _FLUX_TIMEOUT
+    if not isinstance(value, str) or not pattern.match(value):
+        units = "ms, s, m or h" if hours else "ms, s or m (no hours here)"
+        raise ValidationError(
+            field, value, "not a Flux duration", f"write numbers with units {units}, such as '1m0s', '30s' or '10m'"
+        )
+    return value
+
+
+def flux_name(field: str, value: str) -> str:
+    """The name of a Flux object: an RFC 1123 subdomain of at most 63 characters.
+
+    Flux writes object names into label values (``kustomize.toolkit.fluxcd.io/name``),
+    which Kubernetes limits to 63 characters, as ``flux create`` does.
+    """
+    dns1123_subdomain(field, value)
+    if len(value) > 63:
+        raise ValidationError(
+            field, value, f"{len(value)} characters, and Flux writes names into labels of at most 63", "shorten it"
+        )
+    return value
+
+
+def semver_range(field: str, value: str) -> str:
+    """A version constraint Flux parses (Masterminds semver v3), such as ``>=1.0.0 <2.0.0`` or ``6.x``."""
+    from cdk8s_flux.semver import ConstraintError, parse_constraints
+
+    try:
+        parse_constraints(value)
+    except ConstraintError as exc:
+        raise ValidationError(
+            field,
+            value,
+            f"not a semver range Flux can parse ({exc})",
+            "write a version or range such as '1.2.3', '>=1.0.0 <2.0.0', '~1.2', '^1.2' or '1.x'",
+        ) from None
+    return value
+
+
+def go_regexp(field: str, value: str) -> str:
+    """A regular expression in Go's syntax (RE2), as Flux compiles it."""
+    problem = None
+    if not isinstance(value, str):
+        problem = "not a string"
+    elif _NOT_RE2.search(value):
+        problem = "look-around, back-references and atomic groups are not in Go's regexp syntax"
+    else:
+        try:
+            re.compile(_GO_NAMED_GROUP.sub("(?P<", value))
+        except re.error as exc:
+            problem = f"not a regular expression ({exc})"
+    if problem:
+        raise ValidationError(field, value, problem, "write an RE2 expression, such as '^v(?P<version>[0-9.]+)$'")
+    return value
+
+
+def url(field: str, value: str, schemes: tuple[str, ...], example: str) -> str:
+    """A URL with one of ``schemes`` and a host, such as ``example``."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or value != value.strip() or not value:
+        raise ValidationError(field, value, "not a URL", f"write a URL such as {example}")
+    if parts.scheme not in schemes:
+        accepted = ", ".join(s + "://" for s in schemes)
+        raise ValidationError(field, value, f"the scheme must be {accepted}", f"write a URL such as {example}")
+    if not parts.netloc:
+        raise ValidationError(field, value, "the URL has no host", f"write a URL such as {example}")
+    return value
+
+
+def labels(field: str, value: object) -> dict[str, str]:
+    """Kubernetes labels: qualified keys, values of at most 63 letters, digits, '-', '_', '.'."""
+    mapping = string_map(field, value)
+    for key, item in mapping.items():
+        label_key(f"{field}[{key!r}]", key)
+        if len(item) > 63 or not _LABEL_VALUE.match(item):
+            raise ValidationError(
+                f"{field}[{key!r}]",
+                item,
+                "not a valid label value",
+                "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+            )
+    return mapping
+
+
+def label_key(field: str, value: str) -> str:
+    """A label or annotation key: ``[dns-prefix/]name``, the name at most 63 characters."""
+    if not isinstance(value, str) or not _QUALIFIED_KEY.match(value) or len(value.split("/")[-1]) > 63:
+        raise ValidationError(field, value, "not a valid key", "use [dns-prefix/]name, such as 'example.com/team' or 'app'")
+    prefix = value.rpartition("/")[0]
+    if prefix:
+        dns1123_subdomain(field, prefix)
+    return value
+
+
+def string_map(field: str, value: object) -> dict[str, str]:
+    """A mapping of strings to strings (labels, annotations, substitutions), as a plain dict."""
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ValidationError(field, value, "not a mapping of strings to strings", "write {'key': 'value'}")
+    return dict(value)
+
+
+def string(field: str, value: object, *, max_length: int | None = None, empty: bool = False) -> str:
+    """A string, not empty unless ``empty``, of at most ``max_length`` characters."""
+    if not isinstance(value, str) or (not value and not empty):
+        raise ValidationError(field, value, "not a non-empty string", "give a string value")
+    if max_length is not None and len(value) > max_length:
+        raise ValidationError(field, value, f"longer than {max_length} characters", "shorten it")
+    return value
+
+
+def boolean(field: str, value: object) -> bool:
+    """``True`` or ``False``, nothing truthy."""
+    if not isinstance(value, bool):
+        raise ValidationError(field, value, "not a boolean", "write True or False")
+    return value
+
+
+def integer(field: str, value: object, *, minimum: int | None = None) -> int:
+    """An int (not a bool) that fits in 32 bits, at least ``minimum``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not -(2**31) <= value < 2**31
+        or (minimum is not None and value < minimum)
+    ):
+        at_least = f" of at least {minimum}" if minimum is not None else ""
+        raise ValidationError(field, value, f"not an integer{at_least}", f"write a whole number{at_least}")
+    return value
+
+
+def one_of(field: str, value: object, choices: tuple[str, ...]) -> str:
+    """One of ``choices``, spelled exactly (Flux's enums are case-sensitive)."""
+    if value not in choices:
+        raise ValidationError(field, value, "not an accepted value", "use one of " + ", ".join(repr(c) for c in choices))
+    return value  # type: ignore[return-value]
+
+
+def strings(field: str, value: object) -> tuple[str, ...]:
+    """A list of strings (a lone string is refused: it would be read letter by letter)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise ValidationError(field, value, "not a list of strings", f"write [{value!r}]" if isinstance(value, str) else "write ['a', 'b']")
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise ValidationError(f"{field}[{index}]", item, "not a string", "give strings only")
+    return tuple(value)
+
+
+def json_value(field: str, value: object) -> object:
+    """A value JSON can hold (dicts with string keys, lists, strings, numbers, booleans, None)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValidationError(field, value, "not a JSON number", "use a finite number")
+        return value
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValidationError(field, key, "a key that is not a string", "use string keys")
+            json_value(f"{field}.{key}", item)
+        return value
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            json_value(f"{field}[{index}]", item)
+        return value
+    raise ValidationError(field, value, f"a {type(value).__name__} cannot be written to YAML", "use dicts, lists, strings, numbers and booleans")
+
+
+def items(field: str, value: object) -> tuple[object, ...]:
+    """A list (or tuple) of values; a lone string or object is refused with the fix to wrap it."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise ValidationError(field, value, "not a list", "wrap it in a list: [...]")
+    return tuple(value)
