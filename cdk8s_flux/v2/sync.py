@@ -1,7 +1,8 @@
 """What ``flux bootstrap`` writes as ``gotk-sync.yaml``: a source and a Kustomization that applies it.
 
 ``FluxSync`` emits a GitRepository (or an OCIRepository) and a Kustomization,
-both named after the namespace, with the CLI's defaults. Their URL, branch and
+both named after the namespace, with the CLI's defaults, made with the
+constructs of ``sources`` and ``kustomize``. Their URL, branch and
 path come from one ``GitTarget`` (or ``OciTarget``), the same value
 ``cdk8s-flux publish`` writes to.
 """
@@ -15,11 +16,19 @@ from constructs import Construct
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.kube import api_object
+from cdk8s_flux.props import resolve_props
 from cdk8s_flux.target import GitTarget, OciTarget, Target, repo_path
+from cdk8s_flux.v2.kustomize import Kustomization, KustomizationProps
+from cdk8s_flux.v2.resource import ObjectRef
+from cdk8s_flux.v2.sources import (
+    GitRepository,
+    GitRepositoryProps,
+    GitRepositoryRef,
+    OCIRepository,
+    OCIRepositoryProps,
+    OCIRepositoryRef,
+)
 
-SOURCE_API_VERSION = "source.toolkit.fluxcd.io/v1"
-KUSTOMIZE_API_VERSION = "kustomize.toolkit.fluxcd.io/v1"
 #: ``flux bootstrap --branch`` default, used when no target is given.
 BOOTSTRAP_BRANCH = "main"
 #: ``flux bootstrap --secret-name`` default: the deploy key Secret, whatever the namespace.
@@ -108,38 +117,34 @@ class FluxSyncProps:
         return self.secret_ref or None
 
 
-def generate(props: FluxSyncProps) -> list[dict[str, Any]]:
-    """The source and the Kustomization, as ``flux bootstrap`` writes them (keys in its sorted order)."""
+def source_props(props: FluxSyncProps) -> GitRepositoryProps | OCIRepositoryProps:
+    """The GitRepository (or OCIRepository) of the sync, as ``flux bootstrap`` writes it."""
     target = props.resolved_target
-    metadata = {"name": props.sync_name, "namespace": props.namespace}
-    secret = props.source_secret
+    common = dict(name=props.sync_name, namespace=props.namespace, interval=props.interval, secret_ref=props.source_secret)
     if isinstance(target, GitTarget):
-        spec: dict[str, Any] = {"interval": props.interval}
-        if props.recurse_submodules:
-            spec["recurseSubmodules"] = True
-        spec["ref"] = {"branch": target.branch}
-        if secret:
-            spec["secretRef"] = {"name": secret}
-        spec["url"] = target.url
-        source = {"apiVersion": SOURCE_API_VERSION, "kind": "GitRepository", "metadata": dict(metadata), "spec": spec}
-    else:
-        spec = {"interval": props.interval, "provider": target.provider, "ref": {"tag": target.tag}}
-        if secret:
-            spec["secretRef"] = {"name": secret}
-        spec["url"] = target.url
-        source = {"apiVersion": SOURCE_API_VERSION, "kind": "OCIRepository", "metadata": dict(metadata), "spec": spec}
-    kustomization = {
-        "apiVersion": KUSTOMIZE_API_VERSION,
-        "kind": "Kustomization",
-        "metadata": dict(metadata),
-        "spec": {
-            "interval": props.kustomization_interval,
-            "path": target.kustomization_path,
-            "prune": props.prune,
-            "sourceRef": {"kind": source["kind"], "name": props.sync_name},
-        },
-    }
-    return [source, kustomization]
+        return GitRepositoryProps(
+            url=target.url, ref=GitRepositoryRef(branch=target.branch), recurse_submodules=props.recurse_submodules, **common
+        )
+    return OCIRepositoryProps(url=target.url, ref=OCIRepositoryRef(tag=target.tag), provider=target.provider, **common)
+
+
+def kustomization_props(props: FluxSyncProps, source: Any) -> KustomizationProps:
+    """The Kustomization of the sync, applying the target's folder of ``source``."""
+    return KustomizationProps(
+        name=props.sync_name,
+        namespace=props.namespace,
+        source=source,
+        path=props.resolved_target.kustomization_path,
+        prune=props.prune,
+        interval=props.kustomization_interval,
+    )
+
+
+def generate(props: FluxSyncProps) -> list[dict[str, Any]]:
+    """The source and the Kustomization, as ``flux bootstrap`` writes them."""
+    source = source_props(props)
+    reference = ObjectRef(kind=source.KIND, name=props.sync_name, namespace=props.namespace)
+    return [source.manifest(props.sync_name), kustomization_props(props, reference).manifest(props.sync_name)]
 
 
 class FluxSync(Construct):
@@ -147,22 +152,17 @@ class FluxSync(Construct):
 
     Give the options as keyword arguments or as one ``FluxSyncProps``.
     ``target`` is the resolved ``GitTarget``/``OciTarget``; ``source`` and
-    ``kustomization`` are the two ``ApiObject``s.
+    ``kustomization`` are the two Flux constructs (so other objects can
+    reference them: ``Kustomization(..., depends_on=[sync.kustomization])``),
+    ``manifests`` their objects as dicts.
     """
 
     def __init__(self, scope: Construct, id: str, props: FluxSyncProps | None = None, **options: Any) -> None:
         super().__init__(scope, id)
-        if props is not None and options:
-            raise ValidationError("props", props, "given together with keyword options", "pass one or the other")
-        if props is None:
-            try:
-                props = FluxSyncProps(**options)
-            except TypeError as exc:
-                raise ValidationError("FluxSync", sorted(options), str(exc), "see FluxSyncProps for the arguments") from exc
-        self.props = props
+        self.props = props = resolve_props("FluxSync", FluxSyncProps, props, options)
         self.target = props.resolved_target
-        self.manifests = tuple(generate(props))
-        source, kustomization = self.manifests
-        self.source = api_object(self, source["kind"], source)
-        self.kustomization = api_object(self, "Kustomization", kustomization)
+        source_type = GitRepository if isinstance(self.target, GitTarget) else OCIRepository
+        self.source: GitRepository | OCIRepository = source_type(self, source_type.__name__, source_props(props))
+        self.kustomization = Kustomization(self, "Kustomization", kustomization_props(props, self.source))
         self.kustomization.node.add_dependency(self.source)
+        self.manifests = (self.source.manifest, self.kustomization.manifest)

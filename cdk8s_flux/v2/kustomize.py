@@ -1,0 +1,383 @@
+"""Flux Kustomization (kustomize.toolkit.fluxcd.io/v1), and the one that deploys a cdk8s chart.
+
+``KustomizationProps`` has the spec fields in snake_case with the defaults of
+``flux create kustomization --export`` (``path`` ``./``, ``prune`` off,
+``interval`` 1m0s). ``Kustomization.for_chart`` is the Kustomization that
+applies one chart of the app from the folder ``cdk8s-flux publish`` writes it
+to, so the path is never typed twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping, Sequence
+
+import yaml
+from constructs import Construct
+
+from cdk8s_flux import validation
+from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.target import kustomization_path
+from cdk8s_flux.v2.resource import (
+    FluxObjectProps,
+    FluxResource,
+    ObjectRef,
+    compact,
+    cross_namespace_ref,
+    flag,
+    name_ref,
+    optional,
+    secret_ref,
+)
+
+#: What a Kustomization can apply from.
+SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
+DELETION_POLICIES = ("MirrorPrune", "Delete", "WaitForTermination", "Orphan")
+# Flux's rule for post-build variable names.
+_VARIABLE = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
+
+
+@dataclass(frozen=True)
+class Decryption:
+    """Decrypt SOPS-encrypted files before applying (``spec.decryption``); provider ``sops``."""
+
+    provider: str = "sops"
+    secret_ref: str | None = None
+    service_account_name: str | None = None
+
+    def to_spec(self) -> dict[str, Any]:
+        return compact(
+            {
+                "provider": validation.one_of("decryption.provider", self.provider, ("sops",)),
+                "secretRef": secret_ref("decryption.secret_ref", self.secret_ref),
+                "serviceAccountName": optional(validation.dns1123_subdomain, "decryption.service_account_name", self.service_account_name),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """An object whose readiness the Kustomization waits for (``spec.healthChecks``).
+
+    A Flux construct (a HelmRelease, another Kustomization) can be passed instead.
+    """
+
+    kind: str
+    name: str
+    namespace: str | None = None
+    api_version: str | None = None
+
+    def to_spec(self, where: str) -> dict[str, str]:
+        return compact(
+            {
+                "apiVersion": optional(validation.string, f"{where}.api_version", self.api_version),
+                "kind": validation.string(f"{where}.kind", self.kind),
+                "name": validation.dns1123_subdomain(f"{where}.name", self.name),
+                "namespace": optional(validation.dns1123_label, f"{where}.namespace", self.namespace),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class PatchTarget:
+    """Which objects a patch applies to; unset fields match everything."""
+
+    group: str | None = None
+    version: str | None = None
+    kind: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+    label_selector: str | None = None
+    annotation_selector: str | None = None
+
+    def to_spec(self, where: str) -> dict[str, str]:
+        values = {
+            "group": self.group, "version": self.version, "kind": self.kind, "name": self.name,
+            "namespace": self.namespace, "labelSelector": self.label_selector,
+            "annotationSelector": self.annotation_selector,
+        }  # fmt: skip
+        for key, value in values.items():
+            if value is not None:
+                validation.string(f"{where}.{key}", value)
+        return compact(values)
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A strategic merge or JSON 6902 patch, as YAML text or as the dict/list it reads as."""
+
+    patch: str | Mapping[str, Any] | Sequence[Any]
+    target: PatchTarget | None = None
+
+    def to_spec(self, where: str) -> dict[str, Any]:
+        text = self.patch
+        if not isinstance(text, str):
+            validation.json_value(f"{where}.patch", text)
+            text = yaml.safe_dump(_plain(text), sort_keys=True, default_flow_style=False)
+        validation.string(f"{where}.patch", text)
+        if self.target is not None and not isinstance(self.target, PatchTarget):
+            raise ValidationError(f"{where}.target", self.target, "not a PatchTarget", "write PatchTarget(kind=..., name=...)")
+        return compact({"patch": text, "target": self.target.to_spec(f"{where}.target") if self.target else None})
+
+
+@dataclass(frozen=True)
+class Image:
+    """Override an image's name, tag or digest in every object (``spec.images``)."""
+
+    name: str
+    new_name: str | None = None
+    new_tag: str | None = None
+    digest: str | None = None
+
+    def to_spec(self, where: str) -> dict[str, str]:
+        if self.new_name is None and self.new_tag is None and self.digest is None:
+            raise ValidationError(where, self.name, "changes nothing", "set new_name, new_tag or digest")
+        return compact(
+            {
+                "name": validation.string(f"{where}.name", self.name),
+                "newName": optional(validation.string, f"{where}.new_name", self.new_name),
+                "newTag": optional(validation.string, f"{where}.new_tag", self.new_tag),
+                "digest": optional(validation.string, f"{where}.digest", self.digest),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class SubstituteReference:
+    """A ConfigMap or Secret whose keys are post-build variables; optional: do not fail when absent."""
+
+    kind: str
+    name: str
+    optional: bool = False
+
+    def to_spec(self, where: str) -> dict[str, Any]:
+        return compact(
+            {
+                "kind": validation.one_of(f"{where}.kind", self.kind, ("ConfigMap", "Secret")),
+                "name": validation.dns1123_subdomain(f"{where}.name", self.name),
+                "optional": flag(f"{where}.optional", self.optional),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class PostBuild:
+    """Variable substitution after kustomize build: ``${var}`` from substitute and substitute_from."""
+
+    substitute: Mapping[str, str] = field(default_factory=dict)
+    substitute_from: Sequence[SubstituteReference] = ()
+
+    def to_spec(self) -> dict[str, Any]:
+        variables = validation.string_map("post_build.substitute", self.substitute)
+        for key in variables:
+            if not _VARIABLE.match(key):
+                raise ValidationError(f"post_build.substitute[{key!r}]", key, "not a variable name", "use letters, digits and '_', not starting with a digit")
+        references = []
+        for index, item in enumerate(validation.items("post_build.substitute_from", self.substitute_from)):
+            if not isinstance(item, SubstituteReference):
+                raise ValidationError(f"post_build.substitute_from[{index}]", item, "not a SubstituteReference", "write SubstituteReference(kind='ConfigMap', name=...)")
+            references.append(item.to_spec(f"post_build.substitute_from[{index}]"))
+        if not variables and not references:
+            raise ValidationError("post_build", self, "empty", "set substitute or substitute_from, or drop it")
+        return compact({"substitute": dict(sorted(variables.items())) or None, "substituteFrom": references or None})
+
+
+@dataclass(frozen=True)
+class CommonMetadata:
+    """Labels and annotations Flux adds to every object it applies."""
+
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+    def to_spec(self) -> dict[str, Any]:
+        labels = validation.labels("common_metadata.labels", self.labels)
+        annotations = validation.string_map("common_metadata.annotations", self.annotations)
+        for key in annotations:
+            validation.label_key(f"common_metadata.annotations[{key!r}]", key)
+        if not labels and not annotations:
+            raise ValidationError("common_metadata", self, "empty", "set labels or annotations, or drop it")
+        return compact({"labels": dict(sorted(labels.items())) or None, "annotations": dict(sorted(annotations.items())) or None})
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with mappings and sequences as dicts and lists, for YAML."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _typed_list(field_name: str, values: Any, kind: type) -> list[Any]:
+    out = []
+    for index, item in enumerate(validation.items(field_name, values)):
+        if not isinstance(item, kind):
+            raise ValidationError(f"{field_name}[{index}]", item, f"not a {kind.__name__}", f"write {kind.__name__}(...)")
+        out.append(item.to_spec(f"{field_name}[{index}]"))
+    return out
+
+
+def _health_checks(values: Any, namespace: str) -> list[dict[str, str]]:
+    out = []
+    for index, item in enumerate(validation.items("health_checks", values)):
+        where = f"health_checks[{index}]"
+        if isinstance(item, FluxResource):
+            check = {"apiVersion": item.api_version, "kind": item.kind, "name": item.name}
+            if item.namespace != namespace:
+                check["namespace"] = item.namespace
+            out.append(check)
+        elif isinstance(item, HealthCheck):
+            out.append(item.to_spec(where))
+        else:
+            raise ValidationError(where, item, "not a HealthCheck or Flux object", "write HealthCheck(kind='Deployment', name=..., namespace=...)")
+    return out
+
+
+def source_path(field_name: str, value: str) -> str:
+    """A path inside the source, written ``./...`` as ``flux create kustomization --path`` requires."""
+    if not isinstance(value, str) or not value.startswith("./"):
+        suggestion = "./" + value.lstrip("./") if isinstance(value, str) else "./"
+        raise ValidationError(field_name, value, "a Kustomization path must begin with './'", f"write {suggestion!r}")
+    rest = value[2:].rstrip("/")
+    if rest:
+        validation.relative_path(field_name, rest)
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class KustomizationProps(FluxObjectProps):
+    """A Kustomization, as ``flux create kustomization`` takes it.
+
+    source: the GitRepository, OCIRepository or Bucket to apply from (any
+    namespace; ``ObjectRef`` for one made elsewhere). path: default ``./``,
+    must begin with ``./``. prune: delete what disappears, default off (the
+    CLI's; the CRD requires a value). interval: default ``1m0s``.
+    depends_on: Kustomizations applied first. health_checks, wait, timeout,
+    retry_interval: readiness. target_namespace, service_account_name,
+    decryption, kube_config_secret_ref, force, deletion_policy, components,
+    name_prefix, name_suffix, patches, images, post_build, common_metadata, suspend: as in Flux.
+    """
+
+    KIND: ClassVar[str] = "Kustomization"
+    SPEC_FIELDS: ClassVar[dict[str, str]] = {
+        "sourceRef": "source", "path": "path", "prune": "prune", "interval": "interval",
+        "retryInterval": "retry_interval", "timeout": "timeout", "wait": "wait", "healthChecks": "health_checks",
+        "dependsOn": "depends_on", "serviceAccountName": "service_account_name",
+        "targetNamespace": "target_namespace", "decryption": "decryption", "kubeConfig": "kube_config_secret_ref",
+        "force": "force", "deletionPolicy": "deletion_policy", "components": "components",
+        "namePrefix": "name_prefix", "nameSuffix": "name_suffix", "patches": "patches", "images": "images",
+        "postBuild": "post_build", "commonMetadata": "common_metadata", "suspend": "suspend",
+    }  # fmt: skip
+
+    source: Any
+    path: str = "./"
+    prune: bool = False
+    interval: str = "1m0s"
+    retry_interval: str | None = None
+    timeout: str | None = None
+    wait: bool = False
+    health_checks: Sequence[Any] = ()
+    depends_on: Sequence[Any] = ()
+    service_account_name: str | None = None
+    target_namespace: str | None = None
+    decryption: Decryption | None = None
+    kube_config_secret_ref: str | None = None
+    force: bool = False
+    deletion_policy: str | None = None
+    components: Sequence[str] = ()
+    name_prefix: str | None = None
+    name_suffix: str | None = None
+    patches: Sequence[Patch] = ()
+    images: Sequence[Image] = ()
+    post_build: PostBuild | None = None
+    common_metadata: CommonMetadata | None = None
+    suspend: bool = False
+
+    def spec(self) -> dict[str, Any]:
+        depends_on = [
+            name_ref(item, f"depends_on[{index}]", ("Kustomization",), self.namespace)
+            for index, item in enumerate(validation.items("depends_on", self.depends_on))
+        ]
+        for nested, kind in ((self.decryption, Decryption), (self.post_build, PostBuild), (self.common_metadata, CommonMetadata)):
+            if nested is not None and not isinstance(nested, kind):
+                raise ValidationError(_field_of(kind), nested, f"not a {kind.__name__}", f"write {kind.__name__}(...)")
+        return compact(
+            {
+                "sourceRef": cross_namespace_ref(self.source, "source", SOURCE_KINDS, self.namespace),
+                "path": source_path("path", self.path),
+                "prune": validation.boolean("prune", self.prune),
+                "interval": validation.flux_duration("interval", self.interval),
+                "retryInterval": optional(validation.flux_duration, "retry_interval", self.retry_interval),
+                "timeout": optional(validation.flux_duration, "timeout", self.timeout),
+                "wait": flag("wait", self.wait),
+                "healthChecks": _health_checks(self.health_checks, self.namespace) or None,
+                "dependsOn": depends_on or None,
+                "serviceAccountName": optional(validation.dns1123_subdomain, "service_account_name", self.service_account_name),
+                "targetNamespace": optional(validation.dns1123_label, "target_namespace", self.target_namespace),
+                "decryption": self.decryption.to_spec() if self.decryption else None,
+                "kubeConfig": {"secretRef": secret_ref("kube_config_secret_ref", self.kube_config_secret_ref)}
+                if self.kube_config_secret_ref is not None
+                else None,
+                "force": flag("force", self.force),
+                "deletionPolicy": optional(validation.one_of, "deletion_policy", self.deletion_policy, DELETION_POLICIES),
+                "components": list(validation.strings("components", self.components)) or None,
+                "namePrefix": optional(validation.string, "name_prefix", self.name_prefix, max_length=200),
+                "nameSuffix": optional(validation.string, "name_suffix", self.name_suffix, max_length=200),
+                "patches": _typed_list("patches", self.patches, Patch) or None,
+                "images": _typed_list("images", self.images, Image) or None,
+                "postBuild": self.post_build.to_spec() if self.post_build else None,
+                "commonMetadata": self.common_metadata.to_spec() if self.common_metadata else None,
+                "suspend": flag("suspend", self.suspend),
+            }
+        )
+
+
+def _field_of(kind: type) -> str:
+    return {Decryption: "decryption", PostBuild: "post_build", CommonMetadata: "common_metadata"}[kind]
+
+
+class Kustomization(FluxResource):
+    """A Flux Kustomization: builds a folder of a source with kustomize and applies it."""
+
+    props_type = KustomizationProps
+
+    @classmethod
+    def for_chart(cls, scope: Construct, id: str, *, chart: Construct, sync: Any, **options: Any) -> Kustomization:
+        """The Kustomization that applies ``chart`` from where ``cdk8s-flux publish`` puts it.
+
+        ``sync`` is the app's ``FluxSync``: its source is the source, and its
+        target's folder plus the chart's layout folder (``layout.chart_folder``)
+        is the path. Other options are those of ``KustomizationProps``.
+        """
+        import cdk8s
+
+        from cdk8s_flux.layout import chart_folder
+        from cdk8s_flux.v2.sync import FluxSync
+
+        if not isinstance(sync, FluxSync):
+            raise ValidationError("sync", sync, "not a FluxSync", "pass the FluxSync whose target cdk8s-flux publish writes to")
+        if not isinstance(chart, cdk8s.Chart):
+            raise ValidationError("chart", chart, "not a cdk8s Chart", "pass the chart to deploy")
+        for taken in ("source", "path"):
+            if taken in options:
+                raise ValidationError(taken, options[taken], "for_chart sets it from the sync and the publish layout", f"drop {taken}=")
+        folder = chart_folder(chart)
+        root = sync.target.path
+        path = kustomization_path(f"{root}/{folder}" if root else folder)
+        return cls(scope, id, source=sync.source, path=path, **options)
+
+
+__all__ = [
+    "CommonMetadata",
+    "Decryption",
+    "HealthCheck",
+    "Image",
+    "Kustomization",
+    "KustomizationProps",
+    "ObjectRef",
+    "Patch",
+    "PatchTarget",
+    "PostBuild",
+    "SubstituteReference",
+]

@@ -1,0 +1,648 @@
+"""Flux sources (source.toolkit.fluxcd.io/v1): GitRepository, OCIRepository, HelmRepository, HelmChart, Bucket.
+
+Each props value carries the spec fields in snake_case with the defaults of
+``flux create source <kind> --export`` (``interval`` 1m0s, OCIRepository and
+Bucket ``provider`` generic, HelmChart ``reconcile_strategy`` ChartVersion), so
+the same inputs give the objects the CLI prints. Nested specs (refs,
+verification, layer selector) are their own small values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar, Sequence
+
+from cdk8s_flux import validation
+from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.target import flux_git_url, git_branch
+from cdk8s_flux.v2.resource import (
+    FluxObjectProps,
+    FluxResource,
+    ObjectRef,
+    compact,
+    flag,
+    ignore_text,
+    local_ref,
+    optional,
+    secret_ref,
+)
+
+#: The providers each kind authenticates with (CRD enums).
+GIT_PROVIDERS = ("generic", "aws", "azure", "github")
+OCI_PROVIDERS = ("generic", "aws", "azure", "gcp")
+BUCKET_PROVIDERS = ("generic", "aws", "gcp", "azure")
+VERIFY_PROVIDERS = ("cosign", "notation")
+GIT_VERIFY_MODES = ("head", "HEAD", "Tag", "TagAndHEAD")
+RECONCILE_STRATEGIES = ("ChartVersion", "Revision")
+#: What a HelmChart can build its chart from.
+HELM_CHART_SOURCE_KINDS = ("HelmRepository", "GitRepository", "Bucket")
+
+_COMMIT = re.compile(r"^[0-9a-f]{7,64}$")
+_TAG = re.compile(r"^[^\s~^:?*\[\\]+$")
+_OCI_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
+_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
+_HOST_PORT = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$")
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$")
+
+
+def _exclusive(field_name: str, chosen: dict[str, Any], allowed: tuple[frozenset[str], ...], fix: str) -> None:
+    """Refuse a combination of set fields that Flux would resolve by silently ignoring some."""
+    names = frozenset(key for key, value in chosen.items() if value is not None)
+    if not names:
+        raise ValidationError(field_name, None, "no " + " / ".join(chosen) + " given", fix)
+    if len(names) > 1 and names not in allowed:
+        listed = ", ".join(sorted(names))
+        raise ValidationError(
+            field_name, listed, f"{listed} are set together, and Flux would use one and ignore the others", fix
+        )
+
+
+# --- nested specs --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GitRepositoryRef:
+    """What a GitRepository checks out: one of branch, tag, semver, name or commit (commit may go with branch).
+
+    Flux gives them a precedence (commit, name, semver, tag, branch) and drops
+    the rest without a word, so a second one is an error here.
+    """
+
+    branch: str | None = None
+    tag: str | None = None
+    semver: str | None = None
+    name: str | None = None
+    commit: str | None = None
+
+    def __post_init__(self) -> None:
+        self.to_spec()
+
+    def to_spec(self) -> dict[str, str]:
+        """``spec.ref``."""
+        chosen = {"branch": self.branch, "tag": self.tag, "semver": self.semver, "name": self.name, "commit": self.commit}
+        _exclusive(
+            "ref",
+            chosen,
+            (frozenset({"branch", "commit"}),),
+            "set one of branch, tag, semver, name or commit (a commit may be combined with its branch)",
+        )
+        if self.name is not None and (not isinstance(self.name, str) or not self.name.startswith("refs/")):
+            raise ValidationError("ref.name", self.name, "not a full Git reference", "write it like refs/heads/main or refs/tags/v1.0.0")
+        if self.commit is not None and (not isinstance(self.commit, str) or not _COMMIT.match(self.commit)):
+            raise ValidationError("ref.commit", self.commit, "not a commit SHA", "give the hexadecimal commit hash (7 to 64 lowercase hex digits)")
+        if self.tag is not None and (not isinstance(self.tag, str) or not _TAG.match(self.tag)):
+            raise ValidationError("ref.tag", self.tag, "not a Git tag name", "use a tag name such as v1.0.0")
+        return compact(
+            {
+                "branch": optional(git_branch, "ref.branch", self.branch),
+                "tag": self.tag,
+                "semver": optional(validation.semver_range, "ref.semver", self.semver),
+                "name": validation.string("ref.name", self.name) if self.name is not None else None,
+                "commit": self.commit,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class GitRepositoryInclude:
+    """Another GitRepository whose files are copied into this one's artifact (``spec.include``)."""
+
+    repository: Any
+    from_path: str | None = None
+    to_path: str | None = None
+
+    def to_spec(self, namespace: str) -> dict[str, Any]:
+        return compact(
+            {
+                "repository": local_ref(self.repository, "include.repository", ("GitRepository",), namespace, kind=False),
+                "fromPath": optional(validation.string, "include.from_path", self.from_path),
+                "toPath": optional(validation.string, "include.to_path", self.to_path),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class GitVerification:
+    """Verify the OpenPGP signature of the commit or tag (``spec.verify``) with the keys of a Secret."""
+
+    secret_ref: str
+    mode: str | None = None
+
+    def to_spec(self) -> dict[str, Any]:
+        return compact(
+            {
+                "secretRef": secret_ref("verify.secret_ref", self.secret_ref),
+                "mode": optional(validation.one_of, "verify.mode", self.mode, GIT_VERIFY_MODES),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class OIDCIdentity:
+    """A keyless cosign identity: regular expressions the certificate's issuer and subject must match."""
+
+    issuer: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Verify signatures of an OCI artifact or Helm chart with cosign or notation (``spec.verify``).
+
+    provider: ``cosign`` (default) or ``notation``. secret_ref: the public keys
+    (cosign) or trust policy and certificates (notation, required). match_oidc_identity:
+    keyless cosign identities. trusted_root_secret_ref: OCIRepository only.
+    """
+
+    provider: str = "cosign"
+    secret_ref: str | None = None
+    match_oidc_identity: Sequence[OIDCIdentity] = ()
+    trusted_root_secret_ref: str | None = None
+
+    def to_spec(self, *, oidc: bool = True, trusted_root: bool = True) -> dict[str, Any]:
+        validation.one_of("verify.provider", self.provider, VERIFY_PROVIDERS)
+        if isinstance(self.match_oidc_identity, (str, bytes)) or not isinstance(self.match_oidc_identity, (list, tuple)):
+            raise ValidationError("verify.match_oidc_identity", self.match_oidc_identity, "not a list", "write [OIDCIdentity(issuer=..., subject=...)]")
+        identities = []
+        for index, identity in enumerate(self.match_oidc_identity):
+            where = f"verify.match_oidc_identity[{index}]"
+            if not isinstance(identity, OIDCIdentity):
+                raise ValidationError(where, identity, "not an OIDCIdentity", "write OIDCIdentity(issuer=..., subject=...)")
+            for part in ("issuer", "subject"):
+                value = validation.string(f"{where}.{part}", getattr(identity, part), empty=True)
+                if value:
+                    validation.go_regexp(f"{where}.{part}", value)
+            identities.append({"issuer": identity.issuer, "subject": identity.subject})
+        if identities and not oidc:
+            raise ValidationError("verify.match_oidc_identity", identities, "not supported here", "verify with secret_ref keys")
+        if self.trusted_root_secret_ref is not None and not trusted_root:
+            raise ValidationError("verify.trusted_root_secret_ref", self.trusted_root_secret_ref, "only an OCIRepository takes it", "drop it")
+        if self.provider == "notation":
+            if self.secret_ref is None:
+                raise ValidationError("verify.secret_ref", None, "notation needs a trust policy and certificates", "name the Secret that holds them")
+            if identities:
+                raise ValidationError("verify.match_oidc_identity", identities, "keyless identities are a cosign feature", "drop them or use provider='cosign'")
+        return compact(
+            {
+                "provider": self.provider,
+                "secretRef": secret_ref("verify.secret_ref", self.secret_ref),
+                "matchOIDCIdentity": identities or None,
+                "trustedRootSecretRef": secret_ref("verify.trusted_root_secret_ref", self.trusted_root_secret_ref),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class OCIRepositoryRef:
+    """Which artifact an OCIRepository pulls: a tag, a semver range (optionally filtered), or a digest."""
+
+    tag: str | None = None
+    semver: str | None = None
+    semver_filter: str | None = None
+    digest: str | None = None
+
+    def __post_init__(self) -> None:
+        self.to_spec()
+
+    def to_spec(self) -> dict[str, str]:
+        """``spec.ref``."""
+        _exclusive(
+            "ref",
+            {"tag": self.tag, "semver": self.semver, "digest": self.digest},
+            (),
+            "set one of tag, semver or digest",
+        )
+        if self.tag is not None and (not isinstance(self.tag, str) or not _OCI_TAG.match(self.tag)):
+            raise ValidationError("ref.tag", self.tag, "not a valid OCI tag", "use up to 128 letters, digits, '_', '.' and '-', such as 'latest'")
+        if self.digest is not None and (not isinstance(self.digest, str) or not _DIGEST.match(self.digest)):
+            raise ValidationError("ref.digest", self.digest, "not an OCI digest", "write algorithm:hex, such as sha256:<64 hex digits>")
+        if self.semver_filter is not None and self.semver is None:
+            raise ValidationError("ref.semver_filter", self.semver_filter, "filters the tags a semver range picks from", "set semver too, or drop it")
+        return compact(
+            {
+                "tag": self.tag,
+                "semver": optional(validation.semver_range, "ref.semver", self.semver),
+                "semverFilter": optional(validation.go_regexp, "ref.semver_filter", self.semver_filter),
+                "digest": self.digest,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class LayerSelector:
+    """Which layer of the OCI artifact to use: by media type, extracted (default) or copied as is."""
+
+    media_type: str | None = None
+    operation: str | None = None
+
+    def to_spec(self) -> dict[str, str]:
+        if self.media_type is None and self.operation is None:
+            raise ValidationError("layer_selector", self, "empty", "set media_type and/or operation, or drop it")
+        return compact(
+            {
+                "mediaType": optional(validation.string, "layer_selector.media_type", self.media_type),
+                "operation": optional(validation.one_of, "layer_selector.operation", self.operation, ("extract", "copy")),
+            }
+        )
+
+
+def _nested(field_name: str, value: Any, kind: type) -> Any:
+    if value is not None and not isinstance(value, kind):
+        raise ValidationError(field_name, value, f"not a {kind.__name__}", f"write {field_name}={kind.__name__}(...)")
+    return value
+
+
+def _secret_name(field_name: str, value: str | None) -> str | None:
+    return optional(validation.dns1123_subdomain, field_name, value)
+
+
+# --- GitRepository -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitRepositoryProps(FluxObjectProps):
+    """A GitRepository, as ``flux create source git`` takes it.
+
+    url: ``ssh://``, ``https://`` or ``http://`` (Flux refuses the scp-like
+    ``git@host:path``). ref: what to check out (required, as by the CLI: without
+    one Flux silently takes ``master``). interval: default ``1m0s``.
+    secret_ref / proxy_secret_ref: Secrets in the namespace. provider: ``generic``,
+    ``aws``, ``azure`` or ``github``; service_account_name only with azure or aws.
+    ignore: gitignore lines, a string or a list. timeout: of Git operations
+    (no hours). include, sparse_checkout, verify, recurse_submodules, suspend: as in Flux.
+    """
+
+    KIND: ClassVar[str] = "GitRepository"
+    SPEC_FIELDS: ClassVar[dict[str, str]] = {
+        "url": "url", "ref": "ref", "interval": "interval", "secretRef": "secret_ref",
+        "proxySecretRef": "proxy_secret_ref", "provider": "provider", "serviceAccountName": "service_account_name",
+        "recurseSubmodules": "recurse_submodules", "ignore": "ignore", "timeout": "timeout", "suspend": "suspend",
+        "include": "include", "sparseCheckout": "sparse_checkout", "verify": "verify",
+    }  # fmt: skip
+
+    url: str
+    ref: GitRepositoryRef
+    interval: str = "1m0s"
+    secret_ref: str | None = None
+    proxy_secret_ref: str | None = None
+    provider: str | None = None
+    service_account_name: str | None = None
+    recurse_submodules: bool = False
+    ignore: str | Sequence[str] | None = None
+    timeout: str | None = None
+    include: Sequence[GitRepositoryInclude] = ()
+    sparse_checkout: Sequence[str] = ()
+    verify: GitVerification | None = None
+    suspend: bool = False
+
+    def spec(self) -> dict[str, Any]:
+        if not isinstance(self.ref, GitRepositoryRef):
+            raise ValidationError("ref", self.ref, "not a GitRepositoryRef", "write ref=GitRepositoryRef(branch='main')")
+        if self.service_account_name is not None and self.provider not in ("azure", "aws"):
+            raise ValidationError(
+                "service_account_name", self.service_account_name, "only the azure and aws providers use a service account", "set provider='azure' or 'aws', or drop it"
+            )
+        includes = []
+        for index, item in enumerate(validation.items("include", self.include)):
+            if not isinstance(item, GitRepositoryInclude):
+                raise ValidationError(f"include[{index}]", item, "not a GitRepositoryInclude", "write GitRepositoryInclude(repository=other_repo)")
+            includes.append(item.to_spec(self.namespace))
+        return compact(
+            {
+                "url": flux_git_url("url", self.url),
+                "ref": self.ref.to_spec(),
+                "interval": validation.flux_duration("interval", self.interval),
+                "secretRef": secret_ref("secret_ref", self.secret_ref),
+                "proxySecretRef": secret_ref("proxy_secret_ref", self.proxy_secret_ref),
+                "provider": optional(validation.one_of, "provider", self.provider, GIT_PROVIDERS),
+                "serviceAccountName": _secret_name("service_account_name", self.service_account_name),
+                "recurseSubmodules": flag("recurse_submodules", self.recurse_submodules),
+                "ignore": ignore_text("ignore", self.ignore),
+                "timeout": optional(validation.flux_duration, "timeout", self.timeout, hours=False),
+                "include": includes or None,
+                "sparseCheckout": list(validation.strings("sparse_checkout", self.sparse_checkout)) or None,
+                "verify": _nested("verify", self.verify, GitVerification) and self.verify.to_spec(),  # type: ignore[union-attr]
+                "suspend": flag("suspend", self.suspend),
+            }
+        )
+
+
+class GitRepository(FluxResource):
+    """A Flux GitRepository: a branch, tag or commit of a Git repository as an artifact."""
+
+    props_type = GitRepositoryProps
+
+
+# --- OCIRepository -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class OCIRepositoryProps(FluxObjectProps):
+    """An OCIRepository, as ``flux create source oci`` takes it.
+
+    url: ``oci://registry/repository``. ref: a tag, semver range or digest
+    (required, as by the CLI). provider: default ``generic`` (the CLI's), or
+    aws, azure, gcp; ``None`` leaves it to Flux. interval: default ``1m0s``.
+    secret_ref, cert_secret_ref, proxy_secret_ref, service_account_name: in the
+    namespace. verify: signature verification. layer_selector: which layer.
+    ignore, insecure, timeout (no hours), suspend: as in Flux.
+    """
+
+    KIND: ClassVar[str] = "OCIRepository"
+    SPEC_FIELDS: ClassVar[dict[str, str]] = {
+        "url": "url", "ref": "ref", "interval": "interval", "provider": "provider", "secretRef": "secret_ref",
+        "certSecretRef": "cert_secret_ref", "proxySecretRef": "proxy_secret_ref",
+        "serviceAccountName": "service_account_name", "verify": "verify", "layerSelector": "layer_selector",
+        "ignore": "ignore", "insecure": "insecure", "timeout": "timeout", "suspend": "suspend",
+    }  # fmt: skip
+
+    url: str
+    ref: OCIRepositoryRef
+    interval: str = "1m0s"
+    provider: str | None = "generic"
+    secret_ref: str | None = None
+    cert_secret_ref: str | None = None
+    proxy_secret_ref: str | None = None
+    service_account_name: str | None = None
+    verify: Verification | None = None
+    layer_selector: LayerSelector | None = None
+    ignore: str | Sequence[str] | None = None
+    insecure: bool = False
+    timeout: str | None = None
+    suspend: bool = False
+
+    def spec(self) -> dict[str, Any]:
+        if not isinstance(self.ref, OCIRepositoryRef):
+            raise ValidationError("ref", self.ref, "not an OCIRepositoryRef", "write ref=OCIRepositoryRef(tag='latest')")
+        return compact(
+            {
+                "url": _oci_url("url", self.url),
+                "ref": self.ref.to_spec(),
+                "interval": validation.flux_duration("interval", self.interval),
+                "provider": optional(validation.one_of, "provider", self.provider, OCI_PROVIDERS),
+                "secretRef": secret_ref("secret_ref", self.secret_ref),
+                "certSecretRef": secret_ref("cert_secret_ref", self.cert_secret_ref),
+                "proxySecretRef": secret_ref("proxy_secret_ref", self.proxy_secret_ref),
+                "serviceAccountName": _secret_name("service_account_name", self.service_account_name),
+                "verify": _nested("verify", self.verify, Verification) and self.verify.to_spec(),  # type: ignore[union-attr]
+                "layerSelector": _nested("layer_selector", self.layer_selector, LayerSelector)
+                and self.layer_selector.to_spec(),  # type: ignore[union-attr]
+                "ignore": ignore_text("ignore", self.ignore),
+                "insecure": flag("insecure", self.insecure),
+                "timeout": optional(validation.flux_duration, "timeout", self.timeout, hours=False),
+                "suspend": flag("suspend", self.suspend),
+            }
+        )
+
+
+def _oci_url(field_name: str, value: str) -> str:
+    validation.url(field_name, value, ("oci",), "oci://ghcr.io/org/app")
+    return value
+
+
+class OCIRepository(FluxResource):
+    """A Flux OCIRepository: an OCI artifact (``flux push artifact``, a Helm chart) as an artifact."""
+
+    props_type = OCIRepositoryProps
+
+
+# --- HelmRepository ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelmRepositoryProps(FluxObjectProps):
+    """A HelmRepository, as ``flux create source helm`` takes it.
+
+    url: ``https://`` (or ``http://``) for a chart index, ``oci://`` for an OCI
+    registry; the type follows from the scheme as with the CLI (``type`` may be
+    given, and must agree). provider: OCI only (generic, aws, azure, gcp).
+    pass_credentials: send the credentials of secret_ref to other hosts (needs
+    secret_ref). interval: default ``1m0s``. cert_secret_ref, insecure, timeout
+    (no hours), suspend: as in Flux.
+    """
+
+    KIND: ClassVar[str] = "HelmRepository"
+    SPEC_FIELDS: ClassVar[dict[str, str]] = {
+        "url": "url", "type": "type (or the URL scheme)", "interval": "interval", "provider": "provider",
+        "secretRef": "secret_ref", "passCredentials": "pass_credentials", "certSecretRef": "cert_secret_ref",
+        "insecure": "insecure", "timeout": "timeout", "suspend": "suspend",
+    }  # fmt: skip
+
+    url: str
+    type: str | None = None
+    interval: str = "1m0s"
+    provider: str | None = None
+    secret_ref: str | None = None
+    pass_credentials: bool = False
+    cert_secret_ref: str | None = None
+    insecure: bool = False
+    timeout: str | None = None
+    suspend: bool = False
+
+    @property
+    def is_oci(self) -> bool:
+        """Whether the repository is an OCI registry."""
+        return isinstance(self.url, str) and self.url.startswith("oci://")
+
+    def spec(self) -> dict[str, Any]:
+        validation.url("url", self.url, ("http", "https", "oci"), "https://charts.example.com or oci://ghcr.io/org/charts")
+        wanted = "oci" if self.is_oci else "default"
+        if self.type is not None and self.type != wanted:
+            raise ValidationError(
+                "type", self.type, f"the URL {self.url} makes this a {wanted!r} repository", "drop type=; the URL scheme decides it"
+            )
+        if self.provider is not None and not self.is_oci:
+            raise ValidationError("provider", self.provider, "only OCI Helm repositories use a provider", "drop it, or use an oci:// URL")
+        if self.pass_credentials and self.secret_ref is None:
+            raise ValidationError("pass_credentials", True, "there are no credentials to pass", "set secret_ref too, or drop it")
+        if self.insecure and not self.is_oci:
+            raise ValidationError("insecure", True, "only applies to OCI registries", "use an http:// URL for a plain-HTTP chart index")
+        return compact(
+            {
+                "url": self.url,
+                "type": "oci" if self.is_oci else self.type,
+                "interval": validation.flux_duration("interval", self.interval),
+                "provider": optional(validation.one_of, "provider", self.provider, OCI_PROVIDERS),
+                "secretRef": secret_ref("secret_ref", self.secret_ref),
+                "passCredentials": flag("pass_credentials", self.pass_credentials),
+                "certSecretRef": secret_ref("cert_secret_ref", self.cert_secret_ref),
+                "insecure": flag("insecure", self.insecure),
+                "timeout": optional(validation.flux_duration, "timeout", self.timeout, hours=False),
+                "suspend": flag("suspend", self.suspend),
+            }
+        )
+
+
+class HelmRepository(FluxResource):
+    """A Flux HelmRepository: a Helm chart index or an OCI registry of charts."""
+
+    props_type = HelmRepositoryProps
+
+
+# --- HelmChart -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelmChartProps(FluxObjectProps):
+    """A HelmChart, as ``flux create source chart`` takes it.
+
+    chart: the chart's name in a HelmRepository, or its path in a GitRepository
+    or Bucket. source: that HelmRepository, GitRepository or Bucket (same
+    namespace: Flux resolves it there). version: a semver range, HelmRepository
+    sources only (default: Flux's ``*``). reconcile_strategy: default
+    ``ChartVersion``. interval: default ``1m0s``. values_files,
+    ignore_missing_values_files, verify (HelmRepository sources only), suspend: as in Flux.
+    """
+
+    KIND: ClassVar[str] = "HelmChart"
+    SPEC_FIELDS: ClassVar[dict[str, str]] = {
+        "chart": "chart", "sourceRef": "source", "version": "version", "reconcileStrategy": "reconcile_strategy",
+        "interval": "interval", "valuesFiles": "values_files", "ignoreMissingValuesFiles": "ignore_missing_values_files",
+        "verify": "verify", "suspend": "suspend",
+    }  # fmt: skip
+
+    chart: str
+    source: Any
+    version: str | None = None
+    reconcile_strategy: str = "ChartVersion"
+    interval: str = "1m0s"
+    values_files: Sequence[str] = ()
+    ignore_missing_values_files: bool = False
+    verify: Verification | None = None
+    suspend: bool = False
+
+    def spec(self) -> dict[str, Any]:
+        source = local_ref(self.source, "source", HELM_CHART_SOURCE_KINDS, self.namespace, kind=True)
+        if self.version is not None and source["kind"] != "HelmRepository":
+            raise ValidationError("version", self.version, f"Flux ignores it for charts from a {source['kind']}", "drop it; the chart in the source is used")
+        if self.verify is not None and source["kind"] != "HelmRepository":
+            raise ValidationError("verify", self.verify, "Flux verifies only charts from a HelmRepository", "drop it")
+        return compact(
+            {
+                "chart": validation.string("chart", self.chart, max_length=2048),
+                "sourceRef": source,
+                "version": optional(validation.semver_range, "version", self.version),
+                "reconcileStrategy": validation.one_of("reconcile_strategy", self.reconcile_strategy, RECONCILE_STRATEGIES),
+                "interval": validation.flux_duration("interval", self.interval),
+                "valuesFiles": list(validation.strings("values_files", self.values_files)) or None,
+                "ignoreMissingValuesFiles": flag("ignore_missing_values_files", self.ignore_missing_values_files),
+                "verify": _nested("verify", self.verify, Verification) and self.verify.to_spec(trusted_root=False),  # type: ignore[union-attr]
+                "suspend": flag("suspend", self.suspend),
+            }
+        )
+
+
+class HelmChart(FluxResource):
+    """A Flux HelmChart: one chart of a HelmRepository, GitRepository or Bucket, packaged as an artifact."""
+
+    props_type = HelmChartProps
+
+
+# --- Bucket --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BucketProps(FluxObjectProps):
+    """A Bucket, as ``flux create source bucket`` takes it.
+
+    bucket_name: the bucket. endpoint: ``host[:port]`` without a scheme (use
+    insecure for plain HTTP); for provider ``azure`` the account URL
+    ``https://<account>.blob.core.windows.net``. provider: default ``generic``
+    (the CLI's), or aws, gcp, azure. region, prefix, secret_ref (or
+    service_account_name, not both; no service account with generic),
+    cert_secret_ref, proxy_secret_ref, ignore, insecure, timeout (no hours), suspend: as in Flux.
+    interval: default ``1m0s``.
+    """
+
+    KIND: ClassVar[str] = "Bucket"
+    SPEC_FIELDS: ClassVar[dict[str, str]] = {
+        "bucketName": "bucket_name", "endpoint": "endpoint", "provider": "provider", "region": "region",
+        "prefix": "prefix", "interval": "interval", "secretRef": "secret_ref",
+        "serviceAccountName": "service_account_name", "certSecretRef": "cert_secret_ref",
+        "proxySecretRef": "proxy_secret_ref", "ignore": "ignore", "insecure": "insecure", "timeout": "timeout",
+        "suspend": "suspend",
+    }  # fmt: skip
+
+    bucket_name: str
+    endpoint: str
+    provider: str = "generic"
+    region: str | None = None
+    prefix: str | None = None
+    interval: str = "1m0s"
+    secret_ref: str | None = None
+    service_account_name: str | None = None
+    cert_secret_ref: str | None = None
+    proxy_secret_ref: str | None = None
+    ignore: str | Sequence[str] | None = None
+    insecure: bool = False
+    timeout: str | None = None
+    suspend: bool = False
+
+    def spec(self) -> dict[str, Any]:
+        validation.one_of("provider", self.provider, BUCKET_PROVIDERS)
+        if not isinstance(self.bucket_name, str) or not _BUCKET_NAME.match(self.bucket_name):
+            raise ValidationError("bucket_name", self.bucket_name, "not a bucket name", "use 3 to 223 lowercase letters, digits, '.', '-' and '_'")
+        _bucket_endpoint(self.endpoint, self.provider)
+        if self.service_account_name is not None:
+            if self.provider == "generic":
+                raise ValidationError("service_account_name", self.service_account_name, "the generic provider has no workload identity", "use secret_ref, or provider aws, gcp or azure")
+            if self.secret_ref is not None:
+                raise ValidationError("service_account_name", self.service_account_name, "set together with secret_ref", "authenticate with one of them")
+        return compact(
+            {
+                "bucketName": self.bucket_name,
+                "endpoint": self.endpoint,
+                "provider": self.provider,
+                "region": optional(validation.string, "region", self.region),
+                "prefix": optional(validation.string, "prefix", self.prefix),
+                "interval": validation.flux_duration("interval", self.interval),
+                "secretRef": secret_ref("secret_ref", self.secret_ref),
+                "serviceAccountName": _secret_name("service_account_name", self.service_account_name),
+                "certSecretRef": secret_ref("cert_secret_ref", self.cert_secret_ref),
+                "proxySecretRef": secret_ref("proxy_secret_ref", self.proxy_secret_ref),
+                "ignore": ignore_text("ignore", self.ignore),
+                "insecure": flag("insecure", self.insecure),
+                "timeout": optional(validation.flux_duration, "timeout", self.timeout, hours=False),
+                "suspend": flag("suspend", self.suspend),
+            }
+        )
+
+
+def _bucket_endpoint(endpoint: object, provider: str) -> None:
+    if provider == "azure":
+        validation.url("endpoint", endpoint, ("https", "http"), "https://<account>.blob.core.windows.net")  # type: ignore[arg-type]
+        return
+    if not isinstance(endpoint, str) or not _HOST_PORT.match(endpoint):
+        fix = "write host[:port] only, such as 'minio.example.com:9000' or 's3.amazonaws.com'"
+        if isinstance(endpoint, str) and "://" in endpoint:
+            fix = f"drop the scheme: endpoint={endpoint.split('://', 1)[1].rstrip('/')!r} (and insecure=True for plain HTTP)"
+        raise ValidationError("endpoint", endpoint, "not a host[:port]", fix)
+
+
+class Bucket(FluxResource):
+    """A Flux Bucket: the objects of an S3-compatible, GCS or Azure bucket as an artifact."""
+
+    props_type = BucketProps
+
+
+__all__ = [
+    "Bucket",
+    "BucketProps",
+    "GitRepository",
+    "GitRepositoryInclude",
+    "GitRepositoryProps",
+    "GitRepositoryRef",
+    "GitVerification",
+    "HelmChart",
+    "HelmChartProps",
+    "HelmRepository",
+    "HelmRepositoryProps",
+    "LayerSelector",
+    "OCIRepository",
+    "OCIRepositoryProps",
+    "OCIRepositoryRef",
+    "OIDCIdentity",
+    "ObjectRef",
+    "Verification",
+]
