@@ -1,0 +1,193 @@
+"""``cdk8s_flux.v2.resource``: naming, metadata, references and the escape hatch shared by every Flux construct.
+
+The API versions are checked against the CRDs of Flux v2.9.4
+(../shared/flux/v2.9.4/gotk-components.yaml).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import pytest
+
+from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.testing import chart_objects
+from cdk8s_flux.v2 import (
+    Alert,
+    AlertProps,
+    BucketProps,
+    GitRepository,
+    GitRepositoryProps,
+    GitRepositoryRef,
+    HelmChartProps,
+    HelmReleaseProps,
+    HelmRepositoryProps,
+    ImagePolicyProps,
+    ImageRepositoryProps,
+    ImageUpdateAutomationProps,
+    Kustomization,
+    KustomizationProps,
+    OCIRepositoryProps,
+    ObjectRef,
+    Provider,
+    ProviderProps,
+    ReceiverProps,
+)
+from cdk8s_flux.v2.resource import API_VERSIONS, FluxObjectProps
+from fluxcrds import load_crds
+
+ALL_PROPS = [
+    GitRepositoryProps, OCIRepositoryProps, HelmRepositoryProps, HelmChartProps, BucketProps, KustomizationProps,
+    HelmReleaseProps, ProviderProps, AlertProps, ReceiverProps, ImageRepositoryProps, ImagePolicyProps,
+    ImageUpdateAutomationProps,
+]  # fmt: skip
+METADATA_FIELDS = {f.name for f in dataclasses.fields(FluxObjectProps)}
+URL = "https://github.com/example/app"
+
+
+def chart(namespace: str | None = None) -> cdk8s.Chart:
+    return cdk8s.Chart(cdk8s.Testing.app(), "test", namespace=namespace)
+
+
+def git(scope: cdk8s.Chart, id: str = "app", **options: Any) -> GitRepository:
+    return GitRepository(scope, id, url=URL, ref=GitRepositoryRef(branch="main"), **options)
+
+
+@pytest.fixture
+def crds(shared_flux: Path) -> list[dict[str, Any]]:
+    return load_crds(shared_flux)
+
+
+def test_each_kind_is_emitted_in_the_one_version_flux_2_9_serves_and_stores(crds: list[dict[str, Any]]) -> None:
+    """Each Flux v2.9.4 CRD serves exactly one version; objects in any other are refused by the cluster."""
+    served = {}
+    for crd in crds:
+        versions = [v for v in crd["spec"]["versions"] if v.get("served")]
+        assert len(versions) == 1 and versions[0].get("storage")
+        served[crd["spec"]["names"]["kind"]] = f"{crd['spec']['group']}/{versions[0]['name']}"
+    assert {kind: served[kind] for kind in API_VERSIONS} == API_VERSIONS
+    assert {props.KIND for props in ALL_PROPS} == set(API_VERSIONS)
+
+
+@pytest.mark.parametrize("props", ALL_PROPS, ids=lambda p: p.KIND)
+def test_every_modelled_field_is_a_spec_field_of_the_crd(props: type[FluxObjectProps], crds: list[dict[str, Any]]) -> None:
+    # GIVEN the CRD's spec properties
+    crd = next(c for c in crds if c["spec"]["names"]["kind"] == props.KIND)
+    properties = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    # THEN every spec key the props model exists in the CRD
+    assert set(props.SPEC_FIELDS) <= set(properties)
+    # AND every argument of the props is named as the one setting some spec key (so extra_spec can point to it)
+    named = {word.strip() for text in props.SPEC_FIELDS.values() for word in text.split("(")[0].split(",")}
+    arguments = {f.name for f in dataclasses.fields(props)} - METADATA_FIELDS
+    assert arguments - named <= {"signing_key_type"}  # read only together with signing_key_secret
+
+
+def test_name_defaults_to_the_construct_id_and_namespace_to_flux_system() -> None:
+    # GIVEN a chart with a namespace of its own
+    scope = chart(namespace="apps")
+    # WHEN a GitRepository is added without name or namespace
+    repo = git(scope, "podinfo")
+    # THEN it is named after the id and lives in flux-system, as `flux create` puts it
+    assert chart_objects(scope)[0]["metadata"] == {"name": "podinfo", "namespace": "flux-system"}
+    assert (repo.name, repo.namespace, repo.kind, repo.api_version) == (
+        "podinfo", "flux-system", "GitRepository", "source.toolkit.fluxcd.io/v1",
+    )  # fmt: skip
+
+
+def test_an_id_that_is_no_object_name_asks_for_a_name() -> None:
+    with pytest.raises(ValidationError, match="name='podinfo'") as raised:
+        git(chart(), "PodInfo_")
+    assert raised.value.field == "name"
+    assert git(chart(), "PodInfo_", name="pod-info").name == "pod-info"
+
+
+@pytest.mark.parametrize("name", ["Podinfo", "a" * 64, "-x", "x_y", ""])
+def test_invalid_names_are_refused(name: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        GitRepositoryProps(name=name, url=URL, ref=GitRepositoryRef(branch="main"))
+    assert raised.value.field == "name"
+
+
+def test_labels_and_annotations_are_set_and_checked() -> None:
+    scope = chart()
+    git(scope, labels={"team": "web", "example.com/tier": "1"}, annotations={"example.com/note": "any text: ok"})
+    assert chart_objects(scope)[0]["metadata"] == {
+        "annotations": {"example.com/note": "any text: ok"},
+        "labels": {"example.com/tier": "1", "team": "web"},
+        "name": "app",
+        "namespace": "flux-system",
+    }
+    with pytest.raises(ValidationError, match="label value"):
+        GitRepositoryProps(url=URL, ref=GitRepositoryRef(branch="main"), labels={"team": "a b"})
+    with pytest.raises(ValidationError, match="not a valid key"):
+        GitRepositoryProps(url=URL, ref=GitRepositoryRef(branch="main"), annotations={"bad key": "x"})
+
+
+def test_extra_spec_adds_a_field_that_is_not_modelled() -> None:
+    scope = chart()
+    git(scope, extra_spec={"futureField": {"on": True}})
+    assert chart_objects(scope)[0]["spec"]["futureField"] == {"on": True}
+
+
+def test_extra_spec_may_not_override_a_modelled_field_and_names_the_argument() -> None:
+    with pytest.raises(ValidationError, match="set interval= instead") as raised:
+        GitRepositoryProps(url=URL, ref=GitRepositoryRef(branch="main"), extra_spec={"interval": "5m"})
+    assert raised.value.field == "extra_spec['interval']"
+    with pytest.raises(ValidationError, match="set source= instead"):
+        KustomizationProps(source=ObjectRef(kind="GitRepository", name="x"), extra_spec={"sourceRef": {}})
+    with pytest.raises(ValidationError, match="cannot be written to YAML"):
+        GitRepositoryProps(url=URL, ref=GitRepositoryRef(branch="main"), extra_spec={"x": object()})
+
+
+def test_api_object_of_reaches_the_resource() -> None:
+    repo = git(chart())
+    assert cdk8s.ApiObject.of(repo) is repo.resource
+    assert repo.resource.node.id == "Resource"
+
+
+def test_ref_names_the_namespace_only_across_namespaces() -> None:
+    repo = git(chart(), namespace="sources")
+    assert repo.ref("sources") == {"kind": "GitRepository", "name": "app"}
+    assert repo.ref("apps") == {"kind": "GitRepository", "name": "app", "namespace": "sources"}
+    assert ObjectRef(kind="GitRepository", name="flux-system").ref("apps") == {"kind": "GitRepository", "name": "flux-system"}
+
+
+def test_cross_namespace_source_and_depends_on() -> None:
+    # GIVEN a source and a Kustomization in flux-system
+    scope = chart()
+    repo = git(scope)
+    infra = Kustomization(scope, "infra", source=repo)
+    # WHEN a Kustomization in another namespace uses both
+    apps = Kustomization(scope, "apps", source=repo, depends_on=[infra], namespace="apps")
+    # THEN its references carry the namespace
+    assert apps.manifest["spec"]["sourceRef"] == {"kind": "GitRepository", "name": "app", "namespace": "flux-system"}
+    assert apps.manifest["spec"]["dependsOn"] == [{"name": "infra", "namespace": "flux-system"}]
+
+
+def test_a_provider_in_another_namespace_is_refused() -> None:
+    """Alert.spec.providerRef is a LocalObjectReference: name only."""
+    scope = chart()
+    slack = Provider(scope, "slack", type="slack", namespace="monitoring")
+    with pytest.raises(ValidationError, match="own namespace") as raised:
+        Alert(scope, "alert", provider=slack, event_sources=[ObjectRef(kind="Kustomization", name="*")])
+    assert raised.value.field == "provider"
+    assert "namespace='monitoring'" in raised.value.fix
+
+
+def test_a_reference_of_the_wrong_kind_or_type_is_refused() -> None:
+    scope = chart()
+    slack = Provider(scope, "slack", type="slack")
+    with pytest.raises(ValidationError, match="a Provider cannot be referenced here"):
+        KustomizationProps(source=slack)
+    with pytest.raises(ValidationError, match="not a Flux object"):
+        KustomizationProps(source="GitRepository/app")
+
+
+def test_props_or_keywords() -> None:
+    props = GitRepositoryProps(url=URL, ref=GitRepositoryRef(branch="main"))
+    assert git(chart()).manifest == GitRepository(chart(), "app", props).manifest
+    with pytest.raises(ValidationError, match="see GitRepositoryProps"):
+        GitRepository(chart(), "app", url=URL, ref=GitRepositoryRef(branch="main"), branch="main")
