@@ -1,0 +1,167 @@
+"""``cdk8s_flux.v2.kustomize``: Kustomization and ``Kustomization.for_chart`` (Flux v2.9.4 CRDs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import pytest
+
+from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.layout import chart_folder
+from cdk8s_flux.target import GitTarget, OciTarget
+from cdk8s_flux.testing import chart_objects
+from cdk8s_flux.v2 import (
+    CommonMetadata,
+    Decryption,
+    FluxSync,
+    GitRepository,
+    GitRepositoryRef,
+    HealthCheck,
+    HelmRelease,
+    Image,
+    Kustomization,
+    KustomizationProps,
+    ObjectRef,
+    Patch,
+    PatchTarget,
+    PostBuild,
+    SubstituteReference,
+)
+from cdk8s_flux.v2.schema import validate_objects
+from fluxcrds import cel_problems, load_crds
+
+SOURCE = ObjectRef(kind="GitRepository", name="flux-system")
+
+
+@pytest.fixture
+def crds(shared_flux: Path) -> list[dict[str, Any]]:
+    return load_crds(shared_flux)
+
+
+def test_defaults_are_those_of_flux_create_kustomization(crds: list[dict[str, Any]]) -> None:
+    """cmd/flux/create_kustomization.go: --path ./, --prune false (always printed), --interval 1m0s."""
+    obj = KustomizationProps(source=SOURCE).manifest("apps")
+    assert obj["spec"] == {"interval": "1m0s", "path": "./", "prune": False, "sourceRef": {"kind": "GitRepository", "name": "flux-system"}}
+    assert validate_objects([obj], crds) == []
+
+
+def test_every_modelled_field(crds: list[dict[str, Any]]) -> None:
+    scope = cdk8s.Chart(cdk8s.Testing.app(), "c")
+    release = HelmRelease(scope, "web", chart_ref=ObjectRef(kind="OCIRepository", name="web"), namespace="apps")
+    props = KustomizationProps(
+        source=SOURCE, path="./apps/prod", prune=True, interval="10m", retry_interval="2m", timeout="3m", wait=True,
+        health_checks=[HealthCheck(kind="Deployment", name="web", namespace="apps", api_version="apps/v1"), release],
+        depends_on=[ObjectRef(kind="Kustomization", name="infra")], service_account_name="deployer",
+        target_namespace="apps", decryption=Decryption(secret_ref="sops-age"), kube_config_secret_ref="remote",
+        force=True, deletion_policy="Orphan", components=["../components/tls"], name_prefix="prod-", name_suffix="-v1",
+        patches=[Patch(patch={"spec": {"replicas": 3}}, target=PatchTarget(kind="Deployment", name="web"))],
+        images=[Image(name="web", new_tag="1.2.3")],
+        post_build=PostBuild(substitute={"cluster": "prod"}, substitute_from=[SubstituteReference(kind="ConfigMap", name="vars", optional=True)]),
+        common_metadata=CommonMetadata(labels={"team": "web"}), suspend=True,
+    )  # fmt: skip
+    obj = props.manifest("apps")
+    assert obj["spec"] == {
+        "commonMetadata": {"labels": {"team": "web"}},
+        "components": ["../components/tls"],
+        "decryption": {"provider": "sops", "secretRef": {"name": "sops-age"}},
+        "deletionPolicy": "Orphan",
+        "dependsOn": [{"name": "infra"}],
+        "force": True,
+        "healthChecks": [
+            {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "namespace": "apps"},
+            {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "name": "web", "namespace": "apps"},
+        ],
+        "images": [{"name": "web", "newTag": "1.2.3"}],
+        "interval": "10m",
+        "kubeConfig": {"secretRef": {"name": "remote"}},
+        "namePrefix": "prod-",
+        "nameSuffix": "-v1",
+        "patches": [{"patch": "spec:\n  replicas: 3\n", "target": {"kind": "Deployment", "name": "web"}}],
+        "path": "./apps/prod",
+        "postBuild": {"substitute": {"cluster": "prod"}, "substituteFrom": [{"kind": "ConfigMap", "name": "vars", "optional": True}]},
+        "prune": True,
+        "retryInterval": "2m",
+        "serviceAccountName": "deployer",
+        "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
+        "suspend": True,
+        "targetNamespace": "apps",
+        "timeout": "3m",
+        "wait": True,
+    }
+    assert validate_objects([obj], crds) == [] and cel_problems([obj], crds) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "words"),
+    [
+        ({"path": "apps"}, "path", "'./apps'"),
+        ({"path": "./../other"}, "path", "leaves the repository"),
+        ({"source": ObjectRef(kind="HelmRepository", name="x")}, "source", "cannot be referenced"),
+        ({"depends_on": [SOURCE]}, "depends_on[0]", "a GitRepository cannot be referenced"),
+        ({"depends_on": ObjectRef(kind="Kustomization", name="x")}, "depends_on", "wrap it in a list"),
+        ({"prune": None}, "prune", "boolean"),
+        ({"target_namespace": "Apps"}, "target_namespace", "RFC 1123 label"),
+        ({"decryption": Decryption(provider="age")}, "decryption.provider", "sops"),
+        ({"post_build": PostBuild(substitute={"my-var": "x"})}, "post_build.substitute['my-var']", "variable name"),
+        ({"images": [Image(name="web")]}, "images[0]", "changes nothing"),
+        ({"deletion_policy": "delete"}, "deletion_policy", "Delete"),
+    ],
+)
+def test_errors_name_the_field(options: dict[str, Any], field: str, words: str) -> None:
+    arguments: dict[str, Any] = {"source": SOURCE, **options}
+    with pytest.raises(ValidationError, match=words) as raised:
+        KustomizationProps(**arguments)
+    assert raised.value.field == field
+
+
+@pytest.mark.parametrize(("root", "expected"), [("dist", "./dist/web-app"), ("", "./web-app")])
+def test_for_chart_applies_the_chart_folder_of_the_published_layout(root: str, expected: str, crds: list[dict[str, Any]]) -> None:
+    # GIVEN an app with a chart and the FluxSync whose target publish writes to
+    app = cdk8s.Testing.app()
+    web = cdk8s.Chart(app, "web-app")
+    flux = cdk8s.Chart(app, "flux")
+    sync = FluxSync(flux, "sync", target=GitTarget(url="ssh://git@github.com/example/app", path=root))
+    # WHEN the chart is deployed through Flux
+    deployment = Kustomization.for_chart(flux, "web", chart=web, sync=sync, prune=True, depends_on=[sync.kustomization])
+    # THEN the path is the target's folder plus the chart's layout folder, and the source is the sync's
+    assert chart_folder(web) == "web-app"
+    spec = chart_objects(flux)[-1]["spec"]
+    assert spec == {
+        "dependsOn": [{"name": "flux-system"}],
+        "interval": "1m0s",
+        "path": expected,
+        "prune": True,
+        "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
+    }
+    assert validate_objects([deployment.manifest], crds) == []
+
+
+def test_for_chart_with_an_oci_target_and_its_own_namespace() -> None:
+    app = cdk8s.Testing.app()
+    web = cdk8s.Chart(app, "web")
+    sync = FluxSync(cdk8s.Chart(app, "flux"), "sync", target=OciTarget(url="oci://ghcr.io/example/manifests", path="prod"))
+    deployment = Kustomization.for_chart(cdk8s.Chart(app, "apps"), "web", chart=web, sync=sync, namespace="apps")
+    assert deployment.manifest["spec"]["path"] == "./prod/web"
+    assert deployment.manifest["spec"]["sourceRef"] == {"kind": "OCIRepository", "name": "flux-system", "namespace": "flux-system"}
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [({"path": "./x"}, "path"), ({"source": SOURCE}, "source")],
+)
+def test_for_chart_sets_path_and_source_itself(options: dict[str, Any], field: str) -> None:
+    app = cdk8s.Testing.app()
+    flux = cdk8s.Chart(app, "flux")
+    sync = FluxSync(flux, "sync", target=GitTarget(url="ssh://git@github.com/example/app"))
+    with pytest.raises(ValidationError, match=f"drop {field}=") as raised:
+        Kustomization.for_chart(flux, "web", chart=cdk8s.Chart(app, "web"), sync=sync, **options)
+    assert raised.value.field == field
+
+
+def test_for_chart_needs_a_flux_sync() -> None:
+    scope = cdk8s.Chart(cdk8s.Testing.app(), "flux")
+    repo = GitRepository(scope, "repo", url="https://github.com/example/app", ref=GitRepositoryRef(branch="main"))
+    with pytest.raises(ValidationError, match="not a FluxSync"):
+        Kustomization.for_chart(scope, "web", chart=scope, sync=repo)

@@ -1,0 +1,268 @@
+"""``cdk8s_flux.v2.sources``: GitRepository, OCIRepository, HelmRepository, HelmChart, Bucket (Flux v2.9.4 CRDs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.v2 import (
+    BucketProps,
+    GitRepositoryInclude,
+    GitRepositoryProps,
+    GitRepositoryRef,
+    GitVerification,
+    HelmChartProps,
+    HelmRepositoryProps,
+    OCIRepositoryProps,
+    OCIRepositoryRef,
+    ObjectRef,
+    OIDCIdentity,
+    Verification,
+)
+from cdk8s_flux.v2.schema import validate_objects
+from fluxcrds import cel_problems, load_crds
+
+URL = "https://github.com/example/app"
+MAIN = GitRepositoryRef(branch="main")
+OCI = "oci://ghcr.io/example/app"
+HELM_REPO = ObjectRef(kind="HelmRepository", name="charts")
+
+
+@pytest.fixture
+def crds(shared_flux: Path) -> list[dict[str, Any]]:
+    return load_crds(shared_flux)
+
+
+def admitted(obj: dict[str, Any], crds: list[dict[str, Any]]) -> dict[str, Any]:
+    assert validate_objects([obj], crds) == []
+    assert cel_problems([obj], crds) == []
+    return obj
+
+
+# --- GitRepository ---------------------------------------------------------------------------
+
+
+def test_git_repository_with_every_modelled_field(crds: list[dict[str, Any]]) -> None:
+    props = GitRepositoryProps(
+        url="ssh://git@github.com/example/app",
+        ref=GitRepositoryRef(tag="v1.0.0"),
+        interval="5m",
+        secret_ref="deploy-key",
+        proxy_secret_ref="proxy",
+        provider="azure",
+        service_account_name="flux-git",
+        recurse_submodules=True,
+        ignore="/*\n!/deploy\n",
+        timeout="90s",
+        include=[GitRepositoryInclude(repository=ObjectRef(kind="GitRepository", name="shared"), from_path="lib", to_path="vendor/lib")],
+        sparse_checkout=["deploy/"],
+        verify=GitVerification(secret_ref="pgp-keys", mode="Tag"),
+        suspend=True,
+    )
+    assert admitted(props.manifest("app"), crds)["spec"] == {
+        "ignore": "/*\n!/deploy\n",
+        "include": [{"fromPath": "lib", "repository": {"name": "shared"}, "toPath": "vendor/lib"}],
+        "interval": "5m",
+        "provider": "azure",
+        "proxySecretRef": {"name": "proxy"},
+        "recurseSubmodules": True,
+        "ref": {"tag": "v1.0.0"},
+        "secretRef": {"name": "deploy-key"},
+        "serviceAccountName": "flux-git",
+        "sparseCheckout": ["deploy/"],
+        "suspend": True,
+        "timeout": "90s",
+        "url": "ssh://git@github.com/example/app",
+        "verify": {"mode": "Tag", "secretRef": {"name": "pgp-keys"}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("ref", "words"),
+    [
+        ({}, "no branch"),
+        ({"branch": "main", "tag": "v1"}, "branch, tag are set together"),
+        ({"semver": "1.x", "tag": "v1"}, "Flux would use one"),
+        ({"semver": "latest"}, "semver range"),
+        ({"name": "main"}, "refs/heads/main"),
+        ({"commit": "XYZ"}, "commit SHA"),
+        ({"branch": "my branch"}, "branch name"),
+    ],
+)
+def test_git_repository_ref_rules(ref: dict[str, str], words: str) -> None:
+    with pytest.raises(ValidationError, match=words) as raised:
+        GitRepositoryRef(**ref)
+    assert raised.value.field.startswith("ref")
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "words"),
+    [
+        ({"url": "git@github.com:example/app.git"}, "url", "ssh://git@github.com/example/app.git"),
+        ({"url": "ftp://example.com/app"}, "url", "ftp"),
+        ({"interval": "1 minute"}, "interval", "1m0s"),
+        ({"interval": "1d"}, "interval", "Flux duration"),
+        ({"timeout": "1h"}, "timeout", "no hours"),
+        ({"provider": "gitlab"}, "provider", "generic"),
+        ({"service_account_name": "sa"}, "service_account_name", "azure"),
+        ({"secret_ref": "Deploy_Key"}, "secret_ref", "RFC 1123"),
+        ({"ignore": []}, "ignore", "one path per item"),
+        ({"ref": "main"}, "ref", "GitRepositoryRef"),
+        ({"recurse_submodules": "yes"}, "recurse_submodules", "boolean"),
+    ],
+)
+def test_git_repository_errors_name_the_field(options: dict[str, Any], field: str, words: str) -> None:
+    arguments: dict[str, Any] = {"url": URL, "ref": MAIN, **options}
+    with pytest.raises(ValidationError, match=words) as raised:
+        GitRepositoryProps(**arguments)
+    assert raised.value.field == field
+
+
+def test_an_include_from_another_namespace_is_refused() -> None:
+    other = ObjectRef(kind="GitRepository", name="shared", namespace="other")
+    with pytest.raises(ValidationError, match="own namespace"):
+        GitRepositoryProps(url=URL, ref=MAIN, include=[GitRepositoryInclude(repository=other)])
+
+
+# --- OCIRepository ---------------------------------------------------------------------------
+
+
+def test_oci_repository_defaults_to_the_generic_provider(crds: list[dict[str, Any]]) -> None:
+    """``flux create source oci --provider`` defaults to generic."""
+    spec = admitted(OCIRepositoryProps(url=OCI, ref=OCIRepositoryRef(semver=">=1.0.0 <2.0.0")).manifest("app"), crds)["spec"]
+    assert spec == {"interval": "1m0s", "provider": "generic", "ref": {"semver": ">=1.0.0 <2.0.0"}, "url": OCI}
+
+
+def test_oci_repository_with_notation_and_digest(crds: list[dict[str, Any]]) -> None:
+    digest = "sha256:" + "a" * 64
+    props = OCIRepositoryProps(
+        url=OCI, ref=OCIRepositoryRef(digest=digest), verify=Verification(provider="notation", secret_ref="trust"),
+        cert_secret_ref="ca", insecure=True, ignore=["*.md"],
+    )  # fmt: skip
+    spec = admitted(props.manifest("app"), crds)["spec"]
+    assert spec["ref"] == {"digest": digest}
+    assert spec["verify"] == {"provider": "notation", "secretRef": {"name": "trust"}}
+    assert (spec["certSecretRef"], spec["insecure"], spec["ignore"]) == ({"name": "ca"}, True, "*.md")
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "words"),
+    [
+        ({"url": "https://ghcr.io/example/app"}, "url", "oci://"),
+        ({"ref": OCIRepositoryRef(tag="latest"), "provider": "github"}, "provider", "generic"),
+        ({"verify": Verification(provider="notation")}, "verify.secret_ref", "trust policy"),
+        ({"verify": Verification(match_oidc_identity=[OIDCIdentity(issuer="(?=x)", subject="")])}, "verify.match_oidc_identity[0].issuer", "Go's regexp"),
+        ({"verify": Verification(provider="gpg")}, "verify.provider", "cosign"),
+    ],
+)
+def test_oci_repository_errors(options: dict[str, Any], field: str, words: str) -> None:
+    arguments: dict[str, Any] = {"url": OCI, "ref": OCIRepositoryRef(tag="latest"), **options}
+    with pytest.raises(ValidationError, match=words) as raised:
+        OCIRepositoryProps(**arguments)
+    assert raised.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("ref", "words"),
+    [
+        ({}, "no tag"),
+        ({"tag": "1.0", "digest": "sha256:" + "a" * 64}, "set together"),
+        ({"tag": "bad tag"}, "OCI tag"),
+        ({"digest": "abc"}, "digest"),
+        ({"tag": "1.0", "semver_filter": ".*"}, "set semver too"),
+    ],
+)
+def test_oci_ref_rules(ref: dict[str, str], words: str) -> None:
+    with pytest.raises(ValidationError, match=words):
+        OCIRepositoryRef(**ref)
+
+
+# --- HelmRepository --------------------------------------------------------------------------
+
+
+def test_helm_repository_type_follows_the_scheme(crds: list[dict[str, Any]]) -> None:
+    assert "type" not in HelmRepositoryProps(url="https://charts.example.com").manifest("c")["spec"]
+    spec = admitted(HelmRepositoryProps(url="oci://ghcr.io/example/charts", provider="aws").manifest("c"), crds)["spec"]
+    assert (spec["type"], spec["provider"]) == ("oci", "aws")
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "words"),
+    [
+        ({"url": "git://example.com/charts"}, "url", "http://, https://, oci://"),
+        ({"url": "https://charts.example.com", "type": "oci"}, "type", "the URL scheme decides"),
+        ({"url": "https://charts.example.com", "provider": "aws"}, "provider", "only OCI"),
+        ({"url": "https://charts.example.com", "pass_credentials": True}, "pass_credentials", "secret_ref"),
+        ({"url": "https://charts.example.com", "insecure": True}, "insecure", "OCI"),
+    ],
+)
+def test_helm_repository_errors(options: dict[str, Any], field: str, words: str) -> None:
+    with pytest.raises(ValidationError, match=words) as raised:
+        HelmRepositoryProps(**options)
+    assert raised.value.field == field
+
+
+# --- HelmChart -------------------------------------------------------------------------------
+
+
+def test_helm_chart_from_a_git_repository(crds: list[dict[str, Any]]) -> None:
+    props = HelmChartProps(chart="./charts/app", source=ObjectRef(kind="GitRepository", name="app"), values_files=["values-prod.yaml"], reconcile_strategy="Revision")
+    assert admitted(props.manifest("app"), crds)["spec"] == {
+        "chart": "./charts/app",
+        "interval": "1m0s",
+        "reconcileStrategy": "Revision",
+        "sourceRef": {"kind": "GitRepository", "name": "app"},
+        "valuesFiles": ["values-prod.yaml"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "words"),
+    [
+        ({"source": ObjectRef(kind="OCIRepository", name="x")}, "source", "cannot be referenced"),
+        ({"source": ObjectRef(kind="HelmRepository", name="x", namespace="other")}, "source", "own namespace"),
+        ({"source": ObjectRef(kind="GitRepository", name="x"), "version": "1.x"}, "version", "ignores it"),
+        ({"source": ObjectRef(kind="GitRepository", name="x"), "verify": Verification()}, "verify", "only charts from a HelmRepository"),
+        ({"version": "~> 1"}, "version", None),
+        ({"version": "v1.0.0-beta.01"}, "version", "leading zero"),
+        ({"reconcile_strategy": "chartversion"}, "reconcile_strategy", "ChartVersion"),
+    ],
+)
+def test_helm_chart_errors(options: dict[str, Any], field: str, words: str | None) -> None:
+    arguments: dict[str, Any] = {"chart": "app", "source": HELM_REPO, **options}
+    if words is None:  # valid: Masterminds takes "~> 1"
+        HelmChartProps(**arguments)
+        return
+    with pytest.raises(ValidationError, match=words) as raised:
+        HelmChartProps(**arguments)
+    assert raised.value.field == field
+
+
+# --- Bucket ----------------------------------------------------------------------------------
+
+
+def test_bucket_on_azure_takes_the_account_url(crds: list[dict[str, Any]]) -> None:
+    props = BucketProps(bucket_name="manifests", endpoint="https://account.blob.core.windows.net", provider="azure", service_account_name="flux")
+    spec = admitted(props.manifest("b"), crds)["spec"]
+    assert (spec["endpoint"], spec["provider"], spec["serviceAccountName"]) == ("https://account.blob.core.windows.net", "azure", "flux")
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "words"),
+    [
+        ({"endpoint": "https://minio.example.com:9000"}, "endpoint", "endpoint='minio.example.com:9000'"),
+        ({"endpoint": "minio.example.com", "provider": "azure"}, "endpoint", "https://"),
+        ({"service_account_name": "sa"}, "service_account_name", "generic provider"),
+        ({"service_account_name": "sa", "provider": "aws", "secret_ref": "keys"}, "service_account_name", "one of them"),
+        ({"bucket_name": "My Bucket"}, "bucket_name", "bucket name"),
+        ({"provider": "s3"}, "provider", "generic"),
+    ],
+)
+def test_bucket_errors(options: dict[str, Any], field: str, words: str) -> None:
+    arguments: dict[str, Any] = {"bucket_name": "manifests", "endpoint": "minio.example.com:9000", **options}
+    with pytest.raises(ValidationError, match=words) as raised:
+        BucketProps(**arguments)
+    assert raised.value.field == field
