@@ -96,3 +96,70 @@ def test_validation_error_is_a_value_error_with_fields() -> None:
     error = caught.value
     assert isinstance(error, ValidationError)
     assert (error.field, error.value) == ("namespace", "Bad")
+
+
+# --- Flux v2 custom resources ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["1m0s", "10m", "1h30m", "500ms", "0s", "1.5h"])
+def test_flux_duration_accepts_the_crd_pattern(value: str) -> None:
+    assert validation.flux_duration("interval", value) == value
+
+
+@pytest.mark.parametrize("value", ["1 minute", "1d", "5", "-1m", "1us", "", "1m ", 60])
+def test_flux_duration_refuses_what_the_crd_pattern_refuses(value: object) -> None:
+    with pytest.raises(ValidationError, match="Flux duration"):
+        validation.flux_duration("interval", value)  # type: ignore[arg-type]
+
+
+def test_source_timeouts_take_no_hours() -> None:
+    assert validation.flux_duration("timeout", "90m", hours=False) == "90m"
+    with pytest.raises(ValidationError, match="no hours"):
+        validation.flux_duration("timeout", "1h", hours=False)
+
+
+def test_flux_name_is_a_subdomain_of_at_most_63_characters() -> None:
+    assert validation.flux_name("name", "podinfo.v1") == "podinfo.v1"
+    with pytest.raises(ValidationError, match="63"):
+        validation.flux_name("name", "a" * 64)
+
+
+def test_semver_range_names_the_fix() -> None:
+    with pytest.raises(ValidationError, match="'>=1.0.0 <2.0.0'") as raised:
+        validation.semver_range("version", "latest")
+    assert raised.value.field == "version"
+
+
+@pytest.mark.parametrize("value", ["^v[0-9]+$", "(?P<ts>[0-9]+)", "(?<ts>[0-9]+)", ".*"])
+def test_go_regexp_accepts_re2(value: str) -> None:
+    assert validation.go_regexp("pattern", value) == value
+
+
+@pytest.mark.parametrize("value", ["(?=x)", "(?<!x)y", "(a)\\1", "(unclosed", "(?P=name)"])
+def test_go_regexp_refuses_what_go_cannot_compile(value: str) -> None:
+    with pytest.raises(ValidationError):
+        validation.go_regexp("pattern", value)
+
+
+def test_url_scheme_and_host() -> None:
+    assert validation.url("url", "oci://ghcr.io/a", ("oci",), "oci://x/y") == "oci://ghcr.io/a"
+    with pytest.raises(ValidationError, match="oci://"):
+        validation.url("url", "https://ghcr.io/a", ("oci",), "oci://x/y")
+    with pytest.raises(ValidationError, match="no host"):
+        validation.url("url", "oci:///a", ("oci",), "oci://x/y")
+
+
+def test_labels_and_plain_values() -> None:
+    assert validation.labels("labels", {"example.com/team": "web", "tier": ""}) == {"example.com/team": "web", "tier": ""}
+    with pytest.raises(ValidationError):
+        validation.labels("labels", {"Example.com/team": "web"})
+    with pytest.raises(ValidationError, match="boolean"):
+        validation.boolean("prune", 1)
+    with pytest.raises(ValidationError, match="integer"):
+        validation.integer("retries", True)
+    with pytest.raises(ValidationError, match="integer"):
+        validation.integer("retries", 2**31)
+    with pytest.raises(ValidationError, match="wrap it"):
+        validation.items("depends_on", "infra")
+    with pytest.raises(ValidationError, match="finite"):
+        validation.json_value("values", {"a": float("nan")})
