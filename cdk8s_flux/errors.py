@@ -81,3 +81,27 @@ class SchemaError(CdkFluxError):
             f"{len(self.problems)} object field(s) do not match the Flux CRD schemas:\n{listed}\n"
             "Fix: correct or remove these fields; the API server would reject or silently drop them"
         )
+
+
+# --- OCI artifacts (cdk8s-flux push / pull) -------------------------------------
+
+
+class RegistryError(CdkFluxError):
+    """An OCI registry could not be reached, refused the credentials or the request.
+
+    The message names the registry and what to fix; it never holds a secret.
+    """
+
+    exit_code = 1
+
+
+class ArtifactError(CdkFluxError):
+    """An artifact in the registry is not one Flux could use (media types, digests, unsafe paths)."""
+
+    exit_code = 1
+
+
+class ArtifactMismatchError(CdkFluxError):
+    """``cdk8s-flux pull --verify``: the artifact differs from what the app renders now."""
+
+    exit_code = 5
