@@ -183,14 +183,14 @@ class CrdSet:
 
     def __post_init__(self) -> None:
         self.served = {}
-        for crd in self.crds:
-            spec = crd.get("spec") or {}
-            names = spec.get("names") or {}
-            if not spec.get("group") or not names.get("kind"):
+        for crd in self.crds:  # a malformed CRD defines nothing here; its own check reports it
+            spec = crd.get("spec")
+            names = spec.get("names") if isinstance(spec, dict) else None
+            if not isinstance(names, dict) or not spec.get("group") or not names.get("kind"):
                 continue
             versions = self.served.setdefault((spec["group"], names["kind"]), {})
             for version in spec.get("versions") or ():
-                if version.get("served", True):
+                if isinstance(version, dict) and "name" in version and version.get("served", True):
                     versions[version["name"]] = (version.get("schema") or {}).get("openAPIV3Schema")
 
     def defines(self, api_version: str, kind: str) -> bool:
@@ -231,8 +231,9 @@ def _labelled_flux_version(objects: Iterable[dict[str, Any]]) -> str | None:
     """The Flux release the objects of ``flux install`` are labelled with, when there is exactly one."""
     found = set()
     for obj in objects:
-        labels = (obj.get("metadata") or {}).get("labels") or {}
-        if labels.get(_PART_OF_LABEL) == "flux" and isinstance(labels.get(_FLUX_VERSION_LABEL), str):
+        metadata = obj.get("metadata")
+        labels = metadata.get("labels") if isinstance(metadata, dict) else None
+        if isinstance(labels, dict) and labels.get(_PART_OF_LABEL) == "flux" and isinstance(labels.get(_FLUX_VERSION_LABEL), str):
             found.add(labels[_FLUX_VERSION_LABEL])
     return found.pop() if len(found) == 1 else None
 
