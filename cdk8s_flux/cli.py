@@ -300,6 +300,165 @@ def _add_validate_parser(commands: argparse._SubParsersAction) -> None:
 # --- end validate ----------------------------------------------------------------
 
 
+# --- push and pull (cdk8s-flux push: Flux OCI artifacts) -------------------------
+
+_PUSH_DESCRIPTION = """\
+Render the app into the layout publish writes and push it to an OCI registry
+as the artifact 'flux push artifact' makes: an OCIRepository and a
+Kustomization with path ./ (FluxSync with an OciTarget) deploy it. The
+artifact is reproducible: the same rendered files from the same commit give
+the same digest, and pushing it again uploads nothing ("up to date").
+
+REFERENCE is oci://REGISTRY/REPOSITORY:TAG; without it, the repository and
+tag of the app's own OCI FluxSync target. When the app has one, pushing
+elsewhere is refused. Credentials: --creds USER:PASSWORD, else the variables
+CDK8S_FLUX_REGISTRY_USER and CDK8S_FLUX_REGISTRY_PASSWORD, else the docker
+config ($DOCKER_CONFIG/config.json or ~/.docker/config.json); never printed.
+
+exit codes:
+  0  pushed, or already up to date (also after --dry-run)
+  1  registry or git error (unreachable, authentication, refused)
+  2  bad arguments or configuration (reference, tags, a target the app does not follow)
+  3  the app failed to synthesize or produced unusable output
+  4  refused content: a Secret with data (see --allow-secrets), an invalid object
+"""
+
+_PULL_DESCRIPTION = """\
+Fetch an artifact from an OCI registry and check it as Flux's
+source-controller does (media types, layer digest, safe paths), then list
+its files and annotations, extract them into DIR (replaced atomically), or
+compare them with what the app renders now (--verify).
+
+exit codes:
+  0  fetched; with --verify: identical to the local render
+  1  registry error, or an artifact Flux could not use
+  2  bad arguments
+  3  the app failed to synthesize (--verify)
+  5  --verify: the artifact differs from the local render (listed on stdout)
+"""
+
+
+def _add_registry_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--creds", metavar="USER:PASSWORD", help="registry credentials (default: the environment, then the docker config)")
+    parser.add_argument("--insecure-registry", action="store_true", help="talk plain HTTP to the registry (a local one); refused otherwise")
+    parser.add_argument("--app-dir", default=".", metavar="DIR", help="folder holding cdk8s.yaml (default: .)")
+    parser.add_argument("--app", metavar="COMMAND", help="command that synthesizes the app (default: 'app:' of cdk8s.yaml)")
+
+
+def _cmd_push(args: argparse.Namespace) -> int:
+    import json
+
+    from cdk8s_flux.oci.push import PushOptions, push
+
+    options = PushOptions(
+        reference=args.reference,
+        tags=tuple(args.tag or ()),
+        dry_run=args.dry_run,
+        insecure_registry=args.insecure_registry,
+        creds=args.creds,
+        source=args.source,
+        revision=args.revision,
+        remote=args.remote,
+        allow_secrets=args.allow_secrets,
+        allow_dirty=args.allow_dirty,
+        validate=args.validate,
+        kubernetes_version=args.kubernetes_version,
+    )
+    result = push(Path(args.app_dir), options, command=args.app, repo=args.repo, progress=_progress)
+    if args.output == "json":
+        sys.stdout.write(json.dumps(result.as_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(result.url + "\n")
+    sys.stdout.flush()
+    if args.dry_run and result.status == "dry run":
+        _progress("dry run: nothing written to the registry")
+    return EXIT_OK
+
+
+def _cmd_pull(args: argparse.Namespace) -> int:
+    import json
+
+    from cdk8s_flux.oci.pull import compare, pull
+    from cdk8s_flux.oci.reference import parse_reference
+    from cdk8s_flux.oci.registry import RegistryClient, find_credentials
+
+    reference = parse_reference(args.reference, "REFERENCE")
+    credentials = find_credentials(reference.registry, args.creds)
+    client = RegistryClient(reference, credentials, insecure=args.insecure_registry)
+    pulled = pull(reference, client, progress=_progress)
+    if args.output:
+        from cdk8s_flux.atomic import replace_dir
+
+        replace_dir(Path(args.output), dict(pulled.files))
+        _progress(f"extracted {len(pulled.files)} files to {args.output}")
+    if args.verify:
+        from cdk8s_flux.app import load_app_config, synthesize
+        from cdk8s_flux.layout import build_layout
+        from cdk8s_flux.oci.push import artifact_files, target_path
+        from cdk8s_flux.publish.diff import format_report
+
+        config = load_app_config(Path(args.app_dir), args.app)
+        _progress(f"synthesizing {config.command!r} in {config.directory}")
+        files = synthesize(config)
+        local = artifact_files(build_layout(files), target_path([o for f in files for o in f.objects]))
+        changes = compare(pulled.files, local)
+        if changes:
+            sys.stdout.write(format_report(changes, f"{pulled.url} -> local render"))
+            sys.stdout.flush()
+            _progress(f"the artifact differs from the local render: {changes.summary()}")
+            return 5
+        _progress(f"identical: the artifact holds exactly the {len(local)} files the app renders")
+        return EXIT_OK
+    if not args.output:
+        if args.json:
+            sys.stdout.write(json.dumps(pulled.as_json(), indent=2) + "\n")
+        else:
+            lines = [f"{pulled.url}"] + [f"  {k}: {v}" for k, v in sorted(pulled.annotations.items())]
+            lines += [f"{path}" for path in sorted(pulled.files)]
+            sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def _add_oci_parsers(commands: argparse._SubParsersAction) -> None:
+    push = commands.add_parser(
+        "push",
+        help="render the app and push it as a Flux OCI artifact (no git branch)",
+        description=_PUSH_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    push.add_argument("reference", nargs="?", metavar="REFERENCE", help="oci://REGISTRY/REPOSITORY:TAG (default: the app's OciTarget)")
+    push.add_argument("--tag", action="append", metavar="TAG", help="also tag the artifact TAG (repeatable)")
+    push.add_argument("--dry-run", action="store_true", help="say what would be uploaded and tagged; write nothing")
+    push.add_argument("-o", "--output", choices=("text", "json"), default="text", help="stdout: the digest URL (text), or JSON with the digest for signing")
+    _add_registry_arguments(push)
+    push.add_argument("--source", metavar="URL", help="org.opencontainers.image.source (default: the URL of --remote, without credentials)")
+    push.add_argument("--revision", metavar="TEXT", help="org.opencontainers.image.revision (default: BRANCH@sha1:COMMIT)")
+    push.add_argument("--remote", default="origin", help="git remote whose URL is the source (default: origin)")
+    push.add_argument("--repo", metavar="DIR", help="clone the source commit is read from (default: the one holding the app)")
+    push.add_argument("--allow-secrets", action="store_true", help="push Secrets with data in clear (refused by default)")
+    push.add_argument("--allow-dirty", action="store_true", help="push a working tree with uncommitted changes (refused by default)")
+    push.add_argument("--no-validate", dest="validate", action="store_false", help="skip the Kubernetes schema check")
+    push.add_argument("--kubernetes-version", metavar="X.Y", help="Kubernetes version to validate against (default: the newest known)")
+    push.set_defaults(run=_cmd_push)
+
+    pull = commands.add_parser(
+        "pull",
+        help="fetch a Flux OCI artifact: list, extract, or verify it against the app",
+        description=_PULL_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pull.add_argument("reference", metavar="REFERENCE", help="oci://REGISTRY/REPOSITORY:TAG or oci://REGISTRY/REPOSITORY@sha256:DIGEST")
+    pull.add_argument("-o", "--output", metavar="DIR", help="extract the files into DIR, replacing it atomically")
+    pull.add_argument("--verify", action="store_true", help="compare the files with what the app renders now, file by file")
+    pull.add_argument("--json", action="store_true", help="list digest, annotations and files as JSON")
+    _add_registry_arguments(pull)
+    pull.set_defaults(run=_cmd_pull)
+
+
+# --- end push and pull -------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -338,6 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.set_defaults(run=_cmd_synth)
     _add_publish_parsers(commands)  # publish, init ci
     _add_validate_parser(commands)  # validate
+    _add_oci_parsers(commands)  # push, pull
     return parser
 
 
