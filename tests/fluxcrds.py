@@ -87,3 +87,20 @@ def cel_problems(objects: Iterable[dict[str, Any]], crds: list[dict[str, Any]]) 
                 if not bool(program.evaluate({"self": json_to_cel(value)})):
                     problems.append(f"{obj['kind']} {obj['metadata']['name']}: {path}: {message}")
     return problems
+
+
+_VALIDATORS: dict[tuple[str, str], Any] = {}
+
+
+def schema_problems(obj: dict[str, Any], crds: list[dict[str, Any]]) -> list[str]:
+    """``cdk8s_flux.v2.schema``'s strict check of one object, with the validators built once."""
+    import jsonschema
+
+    from cdk8s_flux.v2.schema import crd_schemas
+
+    if not _VALIDATORS:
+        _VALIDATORS.update({key: jsonschema.Draft4Validator(schema) for key, schema in crd_schemas(crds).items()})
+    validator = _VALIDATORS.get((obj.get("apiVersion", ""), obj.get("kind", "")))
+    if validator is None:
+        return [f"no CRD serves {obj.get('kind')} in {obj.get('apiVersion')}"]
+    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(obj)]

@@ -1,0 +1,325 @@
+"""Property: every input to a Flux construct is refused with ``ValidationError`` or gives an object the cluster admits.
+
+Hypothesis drives each props type with generated values, mixing valid and
+invalid ones (names, URLs, durations, semver ranges, references, types), with
+optional fields on and off and mutually exclusive fields together. Whatever
+comes out is checked against the openAPIV3Schema (strictly, via
+``cdk8s_flux.v2.schema``) and the CEL rules of the Flux v2.9.4 CRDs. Any other
+exception (TypeError, KeyError, a jsii error) fails the test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.testing import chart_objects
+from cdk8s_flux.v2 import (
+    AlertProps,
+    AlphabeticalPolicy,
+    BucketProps,
+    Decryption,
+    GitRepositoryProps,
+    GitRepositoryRef,
+    HealthCheck as KsHealthCheck,
+    HelmChartProps,
+    HelmReleaseProps,
+    HelmRepositoryProps,
+    ImagePolicyProps,
+    ImageRepositoryProps,
+    ImageUpdateAutomationProps,
+    KustomizationProps,
+    LayerSelector,
+    NumericalPolicy,
+    OCIRepositoryProps,
+    OCIRepositoryRef,
+    ObjectRef,
+    ObjectSelector,
+    OIDCIdentity,
+    ProviderProps,
+    ReceiverProps,
+    SemverPolicy,
+    TagFilter,
+    ValuesReference,
+    Verification,
+)
+from cdk8s_flux.v2.resource import FluxObjectProps
+from cdk8s_flux.v2.sources import GitRepository, HelmRepository
+from fluxcrds import cel_problems, load_crds, schema_problems
+
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "flux"
+
+
+@dataclass(frozen=True)
+class Field:
+    """The values of one argument: ``valid`` ones and ``invalid`` ones (which the props must refuse or fix)."""
+
+    valid: st.SearchStrategy[Any]
+    invalid: st.SearchStrategy[Any]
+
+
+def mix(valid: list[Any], invalid: list[Any]) -> Field:
+    return Field(st.sampled_from(valid), st.one_of(st.sampled_from(invalid), st.text(max_size=8)))
+
+
+def maybe(field: Field) -> Field:
+    return Field(st.one_of(st.none(), field.valid), field.invalid)
+
+
+def plain(strategy: st.SearchStrategy[Any]) -> Field:
+    """Any value of ``strategy`` may be valid or not: the props decide."""
+    return Field(strategy, strategy)
+
+
+def lists(field: Field, max_size: int = 2) -> Field:
+    invalid = st.one_of(
+        st.lists(field.valid, max_size=max_size).flatmap(lambda items: field.invalid.map(lambda bad: [*items, bad])),
+        field.valid,  # a lone value instead of a list
+    )
+    return Field(st.lists(field.valid, max_size=max_size), invalid)
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A nested value (GitRepositoryRef ...) to make inside the test, where its ValidationError is expected."""
+
+    target: type
+    options: dict[str, Any]
+
+
+def resolve(value: Any) -> Any:
+    """``value`` with every ``Deferred`` made, inside lists and dicts too."""
+    if isinstance(value, Deferred):
+        return value.target(**{key: resolve(item) for key, item in value.options.items()})
+    if isinstance(value, list):
+        return [resolve(item) for item in value]
+    if isinstance(value, dict):
+        return {key: resolve(item) for key, item in value.items()}
+    return value
+
+
+@st.composite
+def _arguments(draw: Any, required: dict[str, Field], optional: dict[str, Field], broken: bool) -> dict[str, Any]:
+    keys = list(required) + [key for key in optional if draw(st.booleans())]
+    fields = {**required, **optional}
+    bad: set[str] = set()
+    if broken and keys:
+        bad = set(draw(st.lists(st.sampled_from(keys), min_size=1, max_size=2, unique=True)))
+    return {key: draw(fields[key].invalid if key in bad else fields[key].valid) for key in keys}
+
+
+def arguments(required: dict[str, Field], optional: dict[str, Field]) -> st.SearchStrategy[dict[str, Any]]:
+    """Half the cases all valid (cross-field rules still apply), half with one or two invalid arguments."""
+    return st.booleans().flatmap(lambda broken: _arguments(required, optional, broken))
+
+
+def build(target: type, /, required: dict[str, Field] | None = None, **optional: Field) -> Field:
+    required = required or {}
+    return Field(
+        _arguments(required, optional, False).map(lambda options: Deferred(target, options)),
+        _arguments(required, optional, True).map(lambda options: Deferred(target, options)),
+    )
+
+
+NAMES = mix(["app", "podinfo", "flux-system", "a.b", "x1"], ["App", "a_b", "-a", "a" * 64, "", "a/b"])
+NAMESPACES = mix(["flux-system", "apps", "team-a"], ["Apps", "a.b", "", "a" * 64])
+DURATIONS = mix(["1m0s", "10m", "30s", "1h", "500ms", "0s", "1.5h"], ["1d", "", "5", "-1m", "1 m", "1us"])
+TIMEOUTS = mix(["60s", "5m", "90s"], ["1h", "2h30m", "x"])
+SEMVER = mix(["1.2.3", ">=1.0.0 <2.0.0", "1.x", "~1.2", "^1.2", "*", "v1.01", "1.2 - 1.4"], ["latest", "1.2.3.4", ">=", "1.0.0-01", ""])
+BOOLS = Field(st.booleans(), st.sampled_from([None, "yes", 1]))
+SECRETS = maybe(mix(["creds", "deploy-key", "a.b"], ["Creds", "a_b", ""]))
+TEXT = plain(st.text(max_size=5))
+LABELS = Field(
+    st.dictionaries(st.sampled_from(["team", "example.com/tier", "app"]), st.sampled_from(["web", "1", ""]), max_size=2),
+    st.dictionaries(st.sampled_from(["Bad Key", "a/b/c", "", "team"]), st.sampled_from(["a b", "x" * 64, "ok"]), min_size=1, max_size=2),
+)
+REGEXPS = mix(["^v[0-9]+$", "(?P<ts>[0-9]+)", ".*", "^main-"], ["(?=x)", "(a)\\1", "(", "[z-a]"])
+
+
+def ref(*kinds: str) -> Field:
+    """References to objects of ``kinds`` in this or another namespace, and things that are no reference."""
+    good = st.builds(ObjectRef, kind=st.sampled_from(kinds), name=st.sampled_from(["app", "podinfo"]), namespace=st.sampled_from([None, "flux-system", "other"]))
+    wrong_kind = st.builds(ObjectRef, kind=st.sampled_from(["Provider", "Secret", "ImagePolicy"]), name=st.just("x"))
+    return Field(good, st.one_of(wrong_kind, st.sampled_from(["GitRepository/app", None, 3])))
+
+
+METADATA = {"name": maybe(NAMES), "namespace": NAMESPACES, "labels": LABELS, "annotations": LABELS}
+EXTRA_SPEC = Field(st.just({}), st.sampled_from([{"interval": "5m"}, {"suspend": True}, {"x": object()}, "x"]))
+
+
+def one_of_fields(target: type, choices: dict[str, Field], pairs: tuple[tuple[str, str], ...] = ()) -> Field:
+    """A value of ``target`` with exactly one of ``choices`` set (or an allowed pair); invalid: none, two, or a bad value."""
+    def single(name: str, valid: bool) -> st.SearchStrategy[Deferred]:
+        field = choices[name]
+        return (field.valid if valid else field.invalid).map(lambda value: Deferred(target, {name: value}))
+
+    names = list(choices)
+    valid = st.one_of(
+        *[single(name, True) for name in names],
+        *[st.tuples(choices[a].valid, choices[b].valid).map(lambda v, a=a, b=b: Deferred(target, {a: v[0], b: v[1]})) for a, b in pairs],
+    )
+    two = st.lists(st.sampled_from(names), min_size=2, max_size=3, unique=True).flatmap(
+        lambda chosen: st.tuples(*[choices[n].valid for n in chosen]).map(lambda values: Deferred(target, dict(zip(chosen, values))))
+    )
+    invalid = st.one_of(*[single(name, False) for name in names], two, st.just(Deferred(target, {})))
+    return Field(valid, invalid)
+
+
+GIT_REFS = one_of_fields(
+    GitRepositoryRef,
+    {"branch": mix(["main", "release/1.x"], ["a..b", "-x", "a b"]), "tag": mix(["v1.0.0"], ["a b", "x:y"]), "semver": SEMVER,
+     "name": mix(["refs/heads/main"], ["main"]), "commit": mix(["c88a2f41", "a" * 40], ["XYZ", "123"])},
+    (("branch", "commit"),),
+)  # fmt: skip
+OCI_REFS = one_of_fields(
+    OCIRepositoryRef,
+    {"tag": mix(["latest", "6.3.5"], ["a b", ":x"]), "semver": SEMVER, "digest": mix(["sha256:" + "a" * 64], ["sha256", "abc"])},
+)
+VERIFICATIONS = build(
+    Verification,
+    provider=mix(["cosign", "notation"], ["gpg", ""]),
+    secret_ref=SECRETS,
+    match_oidc_identity=lists(build(OIDCIdentity, {"issuer": Field(st.one_of(st.just(""), REGEXPS.valid), REGEXPS.invalid), "subject": Field(st.just(""), REGEXPS.invalid)})),
+)
+SOURCE_URLS = {
+    "git": mix(["https://github.com/org/app", "ssh://git@github.com/org/app"], ["git@github.com:org/app", "ftp://x/y", "https://"]),
+    "oci": mix(["oci://ghcr.io/org/app"], ["https://ghcr.io/org/app", "oci://", "ghcr.io/x"]),
+}
+
+STRATEGIES: dict[type[FluxObjectProps], st.SearchStrategy[dict[str, Any]]] = {
+    GitRepositoryProps: arguments(
+        {"url": SOURCE_URLS["git"], "ref": Field(GIT_REFS.valid, st.one_of(GIT_REFS.invalid, st.just("main")))},
+        {**METADATA, "interval": DURATIONS, "timeout": TIMEOUTS, "secret_ref": SECRETS, "provider": maybe(mix(["generic", "azure", "aws", "github"], ["gitlab"])),
+         "service_account_name": SECRETS, "recurse_submodules": BOOLS, "ignore": Field(st.one_of(st.none(), st.just("/*\n!/deploy"), st.lists(st.sampled_from(["a/", ".x"]), min_size=1)), st.sampled_from(["", [], [""], ["a\nb"]])),
+         "suspend": BOOLS, "extra_spec": EXTRA_SPEC},
+    ),  # fmt: skip
+    OCIRepositoryProps: arguments(
+        {"url": SOURCE_URLS["oci"], "ref": OCI_REFS},
+        {**METADATA, "interval": DURATIONS, "provider": maybe(mix(["generic", "aws", "azure", "gcp"], ["github"])), "secret_ref": SECRETS,
+         "verify": maybe(VERIFICATIONS), "layer_selector": build(LayerSelector, media_type=maybe(TEXT), operation=maybe(mix(["extract", "copy"], ["move"]))),
+         "insecure": BOOLS, "timeout": TIMEOUTS, "extra_spec": EXTRA_SPEC},
+    ),  # fmt: skip
+    HelmRepositoryProps: arguments(
+        {"url": mix(["https://charts.example.com", "http://charts", "oci://ghcr.io/org/charts"], ["git://x/y", "charts.example.com"])},
+        {**METADATA, "type": maybe(mix(["default", "oci"], ["helm"])), "interval": DURATIONS, "provider": maybe(mix(["generic", "aws"], ["github"])),
+         "secret_ref": SECRETS, "pass_credentials": BOOLS, "insecure": BOOLS, "timeout": TIMEOUTS},
+    ),  # fmt: skip
+    HelmChartProps: arguments(
+        {"chart": mix(["podinfo", "./charts/app"], [""]), "source": ref("HelmRepository", "GitRepository", "Bucket")},
+        {**METADATA, "version": maybe(SEMVER), "reconcile_strategy": mix(["ChartVersion", "Revision"], ["revision"]), "interval": DURATIONS,
+         "values_files": lists(mix(["values.yaml"], [3])), "verify": maybe(VERIFICATIONS)},
+    ),  # fmt: skip
+    BucketProps: arguments(
+        {"bucket_name": mix(["manifests", "my.bucket-1"], ["My Bucket", "ab"]), "endpoint": mix(["minio.example.com:9000", "s3.amazonaws.com", "https://acct.blob.core.windows.net"], ["https://minio:9000", "a b"])},
+        {**METADATA, "provider": mix(["generic", "aws", "gcp", "azure"], ["s3"]), "region": maybe(TEXT), "secret_ref": SECRETS,
+         "service_account_name": SECRETS, "insecure": BOOLS, "interval": DURATIONS, "timeout": TIMEOUTS, "prefix": maybe(TEXT)},
+    ),  # fmt: skip
+    KustomizationProps: arguments(
+        {"source": ref("GitRepository", "OCIRepository", "Bucket")},
+        {**METADATA, "path": mix(["./", "./apps", "./a/b/"], ["apps", "/abs", "./../x", ""]), "prune": BOOLS, "interval": DURATIONS,
+         "retry_interval": maybe(DURATIONS), "timeout": maybe(DURATIONS), "wait": BOOLS, "depends_on": lists(ref("Kustomization")),
+         "health_checks": lists(build(KsHealthCheck, {"kind": mix(["Deployment"], [""]), "name": NAMES}, namespace=maybe(NAMESPACES))),
+         "target_namespace": maybe(NAMESPACES), "decryption": maybe(build(Decryption, provider=mix(["sops"], ["age"]), secret_ref=SECRETS)),
+         "name_prefix": maybe(mix(["prod-"], [""])), "components": lists(mix(["../c"], [1])), "force": BOOLS, "extra_spec": EXTRA_SPEC},
+    ),  # fmt: skip
+    HelmReleaseProps: st.one_of(
+        arguments(
+            {"chart": mix(["podinfo"], [""]), "chart_source": ref("HelmRepository", "GitRepository", "Bucket")},
+            {**METADATA, "chart_version": maybe(SEMVER), "reconcile_strategy": maybe(mix(["ChartVersion", "Revision"], ["x"])), "interval": DURATIONS,
+             "release_name": maybe(mix(["podinfo"], ["Podinfo", "a" * 54])), "target_namespace": maybe(NAMESPACES), "create_target_namespace": BOOLS,
+             "crds": maybe(mix(["Skip", "Create", "CreateReplace"], ["create"])), "depends_on": lists(ref("HelmRelease")), "chart_ref": Field(st.none(), ref("OCIRepository").valid),
+             "values": Field(st.dictionaries(st.text(max_size=3), st.one_of(st.integers(), st.text(max_size=3), st.none(), st.lists(st.booleans(), max_size=2)), max_size=2), st.just({"a": {1, 2}})),
+             "values_from": lists(build(ValuesReference, {"kind": mix(["Secret", "ConfigMap"], ["secret"]), "name": NAMES}, values_key=maybe(mix(["values.yaml"], ["a b"])), target_path=maybe(mix(["image.tag"], ["a b"])))),
+             "install_retries": maybe(Field(st.integers(-3, 5), st.sampled_from([2**40, 1.5, "3"]))), "max_history": maybe(Field(st.integers(0, 5), st.just(-1))),
+             "drift_detection": maybe(mix(["enabled", "warn"], ["on"])), "verify": maybe(VERIFICATIONS)},
+        ),
+        arguments({"chart_ref": ref("OCIRepository", "HelmChart")}, {**METADATA, "interval": DURATIONS, "chart": Field(st.none(), st.just("podinfo"))}),
+    ),  # fmt: skip
+    ProviderProps: arguments(
+        {"type": mix(["slack", "msteams", "github", "generic"], ["Slack", "email"])},
+        {**METADATA, "address": maybe(mix(["https://hooks.slack.com/x", "https://github.com/org/app"], ["x" * 2049, "github.com/org"])),
+         "channel": maybe(TEXT), "secret_ref": SECRETS, "timeout": maybe(TIMEOUTS)},
+    ),  # fmt: skip
+    AlertProps: arguments(
+        {"provider": ref("Provider"), "event_sources": Field(
+            st.lists(st.one_of(ref("Kustomization", "HelmRelease", "GitRepository").valid, st.builds(ObjectSelector, kind=st.sampled_from(["Kustomization", "HelmRelease"]), match_labels=LABELS.valid)), min_size=1, max_size=3),
+            st.one_of(st.just([]), st.builds(lambda: [ObjectSelector(kind="Deployment")]), st.builds(lambda: [ObjectSelector(kind="Kustomization", name="app", match_labels={"a": "b"})])))},
+        {**METADATA, "event_severity": maybe(mix(["info", "error"], ["warn"])), "inclusion_list": lists(REGEXPS), "summary": maybe(TEXT), "event_metadata": plain(st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2))},
+    ),  # fmt: skip
+    ReceiverProps: arguments(
+        {"type": mix(["github", "generic", "generic-oidc", "gitlab"], ["webhook"]), "resources": Field(st.lists(ref("GitRepository", "Kustomization").valid, min_size=1, max_size=2), st.just([]))},
+        {**METADATA, "secret_ref": SECRETS, "events": lists(mix(["push", "ping"], [""])), "interval": maybe(DURATIONS),
+         "extra_spec": Field(st.sampled_from([{}, {"oidcProviders": [{"issuerURL": "https://issuer", "validations": [{"expression": "true", "message": "m"}]}]}]), EXTRA_SPEC.invalid)},
+    ),  # fmt: skip
+    ImageRepositoryProps: arguments(
+        {"image": mix(["ghcr.io/org/app", "nginx", "localhost:5000/a/b"], ["ghcr.io/org/app:1.0", "https://x/y", "Org/App"])},
+        {**METADATA, "interval": DURATIONS, "secret_ref": SECRETS, "provider": maybe(mix(["generic", "aws"], ["github"])),
+         "exclusion_list": maybe(lists(REGEXPS, max_size=3)), "timeout": maybe(TIMEOUTS), "insecure": BOOLS},
+    ),  # fmt: skip
+    ImagePolicyProps: arguments(
+        {"image_repository": ref("ImageRepository"), "policy": Field(
+            st.one_of(st.builds(SemverPolicy, range=SEMVER.valid), st.builds(AlphabeticalPolicy, order=st.sampled_from(["asc", "desc"])), st.builds(NumericalPolicy, order=st.sampled_from(["asc", "desc"]))),
+            st.one_of(st.builds(SemverPolicy, range=SEMVER.invalid), st.builds(NumericalPolicy, order=st.just("up")), st.just("semver")))},
+        {**METADATA, "filter_tags": maybe(build(TagFilter, {"pattern": REGEXPS}, extract=maybe(mix(["$ts", "${ts}", "$1"], ["$v", "ts"])))),
+         "digest_reflection_policy": maybe(mix(["Always", "IfNotPresent", "Never"], ["always"])), "interval": maybe(DURATIONS)},
+    ),  # fmt: skip
+    ImageUpdateAutomationProps: arguments(
+        {"source": ref("GitRepository"), "author_email": mix(["flux@example.com"], ["flux", "a b@c"])},
+        {**METADATA, "author_name": maybe(TEXT), "checkout_branch": maybe(mix(["main"], ["a..b"])), "push_branch": maybe(mix(["auto"], ["a b"])),
+         "signing_key_secret": SECRETS, "signing_key_type": maybe(mix(["gpg", "ssh"], ["x509"])), "update_path": maybe(mix(["./clusters"], [""])), "interval": DURATIONS},
+    ),  # fmt: skip
+}
+
+
+@pytest.fixture(scope="module")
+def crds() -> list[dict[str, Any]]:
+    if not SHARED.is_dir():
+        pytest.skip("upstream Flux data not found at ../shared/flux")
+    return load_crds(SHARED)
+
+
+def admitted_or_refused(props_type: type[FluxObjectProps], options: dict[str, Any], crds: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The object for ``options``, or ``None`` when the props refuse them with a ValidationError."""
+    try:
+        props = props_type(**resolve(options))
+    except ValidationError as error:
+        assert error.field and error.fix  # the message names the field and the fix
+        return None
+    obj = props.manifest("generated")
+    assert schema_problems(obj, crds) == [], (options, obj)
+    assert cel_problems([obj], crds) == [], (options, obj)
+    return obj
+
+
+@pytest.mark.parametrize("props_type", list(STRATEGIES), ids=lambda p: p.KIND)
+def test_accepted_inputs_give_admitted_objects(props_type: type[FluxObjectProps], crds: list[dict[str, Any]]) -> None:
+    @SETTINGS
+    @given(STRATEGIES[props_type])
+    def check(options: dict[str, Any]) -> None:
+        admitted_or_refused(props_type, options, crds)
+
+    check()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([GitRepositoryProps, HelmRepositoryProps, KustomizationProps]).flatmap(lambda p: st.tuples(st.just(p), STRATEGIES[p])))
+def test_a_full_synth_gives_the_same_object(crds: list[dict[str, Any]], case: tuple[type[FluxObjectProps], dict[str, Any]]) -> None:
+    """Through cdk8s (the construct, api_object, synth) the object is unchanged."""
+    props_type, options = case
+    expected = admitted_or_refused(props_type, options, crds)
+    if expected is None:
+        return
+    from cdk8s_flux.v2 import Kustomization
+
+    construct = {GitRepositoryProps: GitRepository, HelmRepositoryProps: HelmRepository, KustomizationProps: Kustomization}[props_type]
+    chart = cdk8s.Chart(cdk8s.Testing.app(), "c")
+    construct(chart, "generated", props_type(**resolve(options)))
+    assert chart_objects(chart) == [expected]
