@@ -123,31 +123,70 @@ class GitTarget:
 
 @dataclass(frozen=True)
 class OciTarget:
-    """An OCI artifact that holds the manifests Flux applies (``flux push artifact``).
+    """An OCI artifact that holds the manifests Flux applies (``cdk8s-flux push``, ``flux push artifact``).
 
-    url: ``oci://registry/repository``. tag: default ``latest``. path: the folder inside
-    the artifact, default ``""`` (its root). provider: how Flux authenticates,
-    ``generic`` (default), ``aws``, ``azure`` or ``gcp``.
+    url: ``oci://registry/repository``, without tag. Which artifact Flux pulls
+    (``spec.ref``), one of: tag (default ``latest``), semver (a range such as
+    ``>=1.0.0``; Flux takes the highest version tag in it), digest (``sha256:...``,
+    pinned). path: the folder inside the artifact, default ``""`` (its root).
+    provider: how Flux authenticates, ``generic`` (default: secret_ref, or anonymous),
+    ``aws``, ``azure`` or ``gcp`` (the cloud's workload identity). secret_ref: a
+    ``kubernetes.io/dockerconfigjson`` Secret for a private registry. verify: a
+    ``cdk8s_flux.v2.sources.Verification`` (cosign or notation signatures).
     """
 
     url: str
-    tag: str = "latest"
+    tag: str | None = None
     path: str = ""
     provider: str = "generic"
+    semver: str | None = None
+    digest: str | None = None
+    secret_ref: str | None = None
+    verify: Any = None
 
     def __post_init__(self) -> None:
+        from cdk8s_flux.oci.reference import check_digest, parse_reference
+
         parts = urlsplit(self.url) if isinstance(self.url, str) else None
         if parts is None or parts.scheme != "oci" or not parts.netloc or not parts.path.strip("/"):
             raise ValidationError(
                 "url", self.url, "not an OCI repository URL", "write oci://registry/repository, such as oci://ghcr.io/org/app"
             )
-        if not isinstance(self.tag, str) or not _OCI_TAG.match(self.tag):
+        reference = parse_reference(self.url, "url")
+        if reference.tag or reference.digest:
+            raise ValidationError(
+                "url", self.url, "Flux takes the repository alone in the URL", f"write url={reference.url!r} and set tag=, semver= or digest="
+            )
+        chosen = [name for name in ("tag", "semver", "digest") if getattr(self, name) is not None]
+        if len(chosen) > 1:
+            raise ValidationError(chosen[1], getattr(self, chosen[1]), f"given together with {chosen[0]}", "set one of tag, semver or digest")
+        if not chosen:
+            object.__setattr__(self, "tag", "latest")
+        if self.tag is not None and (not isinstance(self.tag, str) or not _OCI_TAG.match(self.tag)):
             raise ValidationError(
                 "tag", self.tag, "not a valid OCI tag", "use up to 128 letters, digits, '_', '.' and '-', such as 'latest'"
             )
+        if self.semver is not None:
+            validation.semver_range("semver", self.semver)
+        if self.digest is not None:
+            check_digest("digest", self.digest)
         if self.provider not in ("generic", "aws", "azure", "gcp"):
             raise ValidationError("provider", self.provider, "unknown provider", "use generic, aws, azure or gcp")
+        if self.secret_ref is not None:
+            validation.dns1123_subdomain("secret_ref", self.secret_ref)
+        if self.verify is not None:
+            from cdk8s_flux.v2.sources import Verification
+
+            if not isinstance(self.verify, Verification):
+                raise ValidationError("verify", self.verify, "not a Verification", "write verify=Verification(provider='cosign', ...)")
+            self.verify.to_spec()
         object.__setattr__(self, "path", repo_path("path", self.path))
+
+    @property
+    def ref(self) -> dict[str, str]:
+        """``spec.ref`` of the OCIRepository: the tag, semver range or digest."""
+        name = next(n for n in ("tag", "semver", "digest") if getattr(self, n) is not None)
+        return {name: getattr(self, name)}
 
     @property
     def kustomization_path(self) -> str:
@@ -164,6 +203,7 @@ def sync_target(objects: Iterable[dict[str, Any]], name: str | None = None) -> T
     """The target of the source/Kustomization pair among ``objects`` (what ``FluxSync`` emitted).
 
     ``name`` picks one pair by the Kustomization's name when there are several.
+    An OCI target is read back without ``verify``: push and pull do not need it.
     """
     objects = list(objects)
     sources = {
@@ -195,6 +235,13 @@ def sync_target(objects: Iterable[dict[str, Any]], name: str | None = None) -> T
     path = kustomization["spec"].get("path", "./")
     if source["kind"] == "GitRepository":
         return GitTarget(url=spec["url"], branch=spec.get("ref", {}).get("branch", "master"), path=path)
+    ref = spec.get("ref") or {}
     return OciTarget(
-        url=spec["url"], tag=spec.get("ref", {}).get("tag", "latest"), path=path, provider=spec.get("provider", "generic")
+        url=spec["url"],
+        tag=ref.get("tag"),
+        semver=ref.get("semver"),
+        digest=ref.get("digest"),
+        path=path,
+        provider=spec.get("provider", "generic"),
+        secret_ref=(spec.get("secretRef") or {}).get("name"),
     )

@@ -12,6 +12,7 @@ manifest are left alone, and when all do, nothing is written ("up to date").
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +24,8 @@ from cdk8s_flux.oci.artifact import Artifact, build_artifact, flux_annotations
 from cdk8s_flux.oci.reference import Reference, check_tag, parse_reference
 from cdk8s_flux.oci.registry import RegistryClient
 
+# A tag Masterminds semver (as Flux uses it) reads as a version: v1, 1.2, 1.2.3-rc.1 ...
+_VERSION_TAG = re.compile(r"^v?[0-9]+(\.[0-9]+){0,2}(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$")
 #: CI variables naming the branch or tag of a detached HEAD, with the variable holding its commit.
 CI_REF_VARIABLES = (("GITHUB_REF_NAME", "GITHUB_SHA"), ("CI_COMMIT_REF_NAME", "CI_COMMIT_SHA"))
 
@@ -281,20 +284,13 @@ def check_followed_tags(target: Any, tags: tuple[str, ...]) -> str | None:
             "follow a tag or semver range in the OciTarget, then push",
         )
     if semver:
-        from cdk8s_flux.semver import ConstraintError, parse_constraints, parse_version
-
-        constraints = parse_constraints(semver)
-        matching = []
-        for tag in tags:
-            try:
-                if constraints.check(parse_version(tag)):
-                    matching.append(tag)
-            except ConstraintError:
-                continue
-        if tags and not matching:
+        # Flux picks the highest tag that parses as a version (Masterminds semver) and lies in the range;
+        # whether a version lies in it is left to Flux, but a tag that is no version is never seen.
+        versions = [tag for tag in tags if _VERSION_TAG.match(tag)]
+        if tags and not versions:
             raise ValidationError(
-                "--tag", list(tags), f"none is a version in the app's OciTarget semver range {semver!r}",
-                "push a version tag in that range, such as --tag 1.2.3",
+                "--tag", list(tags), f"the app's OciTarget follows the semver range {semver!r}, and none of these tags is a version",
+                "push a version tag in that range, such as v1.2.3",
             )
         return None
     if tags and target.tag not in tags:

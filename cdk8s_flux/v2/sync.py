@@ -47,7 +47,7 @@ class FluxSyncProps:
     interval: how often the source is checked, default ``1m0s``.
     kustomization_interval: how often it is applied again, default ``10m0s``.
     secret_ref: the source's credentials Secret; default ``flux-system`` for git,
-    none for OCI; ``""`` for none. prune: delete what disappears, default on.
+    for OCI the target's ``secret_ref`` (none by default); ``""`` for none. prune: delete what disappears, default on.
     recurse_submodules: clone git submodules too, default off.
     """
 
@@ -73,6 +73,12 @@ class FluxSyncProps:
         target = self.resolved_target
         if isinstance(target, OciTarget) and self.recurse_submodules:
             raise ValidationError("recurse_submodules", True, "an OCI artifact has no submodules", "drop it")
+        if isinstance(target, OciTarget) and None not in (self.secret_ref, target.secret_ref) and self.secret_ref != target.secret_ref:
+            raise ValidationError(
+                "secret_ref", self.secret_ref,
+                f"differs from target.secret_ref={target.secret_ref!r}, so Flux would pull with other credentials than the target names",
+                "drop secret_ref= and set it on the target only",
+            )
 
     @property
     def sync_name(self) -> str:
@@ -112,8 +118,9 @@ class FluxSyncProps:
     @property
     def source_secret(self) -> str | None:
         """The credentials Secret of the source, after the variant's default."""
+        target = self.resolved_target
         if self.secret_ref is None:
-            return BOOTSTRAP_SECRET if isinstance(self.resolved_target, GitTarget) else None
+            return BOOTSTRAP_SECRET if isinstance(target, GitTarget) else target.secret_ref
         return self.secret_ref or None
 
 
@@ -125,7 +132,9 @@ def source_props(props: FluxSyncProps) -> GitRepositoryProps | OCIRepositoryProp
         return GitRepositoryProps(
             url=target.url, ref=GitRepositoryRef(branch=target.branch), recurse_submodules=props.recurse_submodules, **common
         )
-    return OCIRepositoryProps(url=target.url, ref=OCIRepositoryRef(tag=target.tag), provider=target.provider, **common)
+    return OCIRepositoryProps(
+        url=target.url, ref=OCIRepositoryRef(**target.ref), provider=target.provider, verify=target.verify, **common
+    )
 
 
 def kustomization_props(props: FluxSyncProps, source: Any) -> KustomizationProps:
