@@ -1,0 +1,180 @@
+"""``cdk8s-flux pull``: fetch, check as source-controller does, extract or verify; against a real registry.
+
+The unsafe-path rules are fluxcd/pkg ``tar/tar.go`` ``Untar`` (``validRelPath``,
+``WithSkipSymlinks`` as source-controller calls it), at commit e8251e1.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from cdk8s_flux.errors import ArtifactError
+from cdk8s_flux.oci.artifact import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, Blob, config_json, manifest_json, sha256_digest
+from cdk8s_flux.oci.pull import compare, unpack
+from cdk8s_flux.oci.reference import parse_reference
+from cdk8s_flux.oci.registry import RegistryClient
+from cli import run_cli
+from gitfixtures import GitWorld, world  # noqa: F401  (fixture)
+from registry import Registry, registry  # noqa: F401  (fixture)
+
+CONFIGMAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "web"}, "data": {"k": "1"}}
+APP = {"web": [CONFIGMAP]}
+
+
+def pushed_app(world: GitWorld, registry: Registry) -> Path:
+    repo = world.source("https://git.example.com/org/app.git", APP)
+    result = run_cli("push", registry.ref(), "--insecure-registry", cwd=repo, env=world.env)
+    assert result.returncode == 0, result.stderr
+    return repo
+
+
+def pull(world: GitWorld, repo: Path, *args: str):
+    return run_cli("pull", *args, "--insecure-registry", cwd=repo, env=world.env)
+
+
+def gzipped_tar(entries: list[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as archive:
+        for info, data in entries:
+            archive.addfile(info, io.BytesIO(data) if data is not None else None)
+    return gzip.compress(raw.getvalue(), mtime=0)
+
+
+def entry(name: str, data: bytes | None = b"x", kind: bytes = tarfile.REGTYPE, link: str = "") -> tuple[tarfile.TarInfo, bytes | None]:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = link
+    info.size = len(data) if data is not None and kind == tarfile.REGTYPE else 0
+    return info, data if kind == tarfile.REGTYPE else None
+
+
+def push_raw(registry: Registry, layer: bytes, tag: str = "crafted") -> None:
+    """Push an artifact with ``layer`` as is, bypassing our own builder (what another tool could push)."""
+    client = RegistryClient(parse_reference(registry.ref(tag=tag)), insecure=True)
+    layer_blob = Blob(CONTENT_MEDIA_TYPE, layer)
+    config = Blob(CONFIG_MEDIA_TYPE, config_json(sha256_digest(gzip.decompress(layer))))
+    for blob in (layer_blob, config):
+        client.upload_blob(blob)
+    client.put_manifest(tag, manifest_json(config, [layer_blob], {}))
+
+
+def test_extract_replaces_the_folder_with_exactly_the_artifact(world: GitWorld, registry: Registry, tmp_path: Path) -> None:
+    repo = pushed_app(world, registry)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.yaml").write_text("old\n")
+    result = pull(world, repo, registry.ref(), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "kustomization.yaml", "web/configmap_web_a.yaml", "web/kustomization.yaml",
+    ]
+
+
+def test_listing_shows_the_digest_annotations_and_files(world: GitWorld, registry: Registry) -> None:
+    repo = pushed_app(world, registry)
+    head = world.git("rev-parse", "HEAD", cwd=repo).strip()
+    result = pull(world, repo, registry.ref(), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    digest = registry.tag_digest("v1")
+    assert report["url"] == f"oci://{registry.host}/team/app@{digest}"
+    assert report["annotations"]["org.opencontainers.image.revision"] == f"main@sha1:{head}"
+    assert report["files"] == ["kustomization.yaml", "web/configmap_web_a.yaml", "web/kustomization.yaml"]
+    # AND the same artifact can be pulled by its digest
+    by_digest = pull(world, repo, f"oci://{registry.host}/team/app@{digest}", "--json")
+    assert json.loads(by_digest.stdout) == report
+
+
+def test_verify_reports_identical_then_each_difference(world: GitWorld, registry: Registry) -> None:
+    repo = pushed_app(world, registry)
+    same = pull(world, repo, registry.ref(), "--verify")
+    assert same.returncode == 0, same.stderr
+    assert "identical" in same.stderr
+    # GIVEN the app changed since the push (one object changed, one added)
+    other = {**CONFIGMAP, "metadata": {"name": "b", "namespace": "web"}}
+    world.commit_objects(repo, {"web": [{**CONFIGMAP, "data": {"k": "2"}}, other]}, "Change")
+    changed = pull(world, repo, registry.ref(), "--verify")
+    assert changed.returncode == 5
+    assert "  added    web/configmap_web_b.yaml" in changed.stdout
+    assert "  changed  web/configmap_web_a.yaml" in changed.stdout
+    assert "  changed  ConfigMap web/a" in changed.stdout
+
+
+def test_a_tampered_layer_is_refused(world: GitWorld, registry: Registry, tmp_path: Path) -> None:
+    repo = pushed_app(world, registry)
+    manifest = json.loads(registry_manifest(registry))
+    digest = manifest["layers"][0]["digest"].split(":")[1]
+    data = registry.storage / f"docker/registry/v2/blobs/sha256/{digest[:2]}/{digest}/data"
+    data.write_bytes(gzip.compress(b"not the layer", mtime=0))
+    out = tmp_path / "out"
+    result = pull(world, repo, registry.ref(), "-o", str(out))
+    assert result.returncode == 1
+    assert "is not the one the manifest names" in result.stderr
+    assert not out.exists()
+
+
+def registry_manifest(registry: Registry) -> bytes:
+    digest = registry.tag_digest("v1").split(":")[1]
+    return (registry.storage / f"docker/registry/v2/blobs/sha256/{digest[:2]}/{digest}/data").read_bytes()
+
+
+def test_a_missing_tag_says_so(world: GitWorld, registry: Registry) -> None:
+    repo = pushed_app(world, registry)
+    result = pull(world, repo, registry.ref(tag="nope"))
+    assert result.returncode == 1
+    assert f"no artifact oci://{registry.host}/team/app:nope in the registry" in result.stderr
+
+
+def test_unsafe_paths_make_the_artifact_unusable(world: GitWorld, registry: Registry, tmp_path: Path) -> None:
+    repo = pushed_app(world, registry)
+    push_raw(registry, gzipped_tar([entry("ok.yaml"), entry("../escape.yaml")]))
+    out = tmp_path / "out"
+    result = pull(world, repo, registry.ref(tag="crafted"), "-o", str(out))
+    assert result.returncode == 1
+    assert "unsafe path '../escape.yaml'" in result.stderr
+    assert not out.exists() and not (tmp_path / "escape.yaml").exists()
+
+
+def test_symlinks_are_skipped_as_source_controller_does(world: GitWorld, registry: Registry, tmp_path: Path) -> None:
+    repo = pushed_app(world, registry)
+    push_raw(registry, gzipped_tar([entry("ok.yaml"), entry("link.yaml", kind=tarfile.SYMTYPE, link="/etc/passwd")]))
+    out = tmp_path / "out"
+    result = pull(world, repo, registry.ref(tag="crafted"), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "skipped link.yaml (symlink to /etc/passwd)" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["ok.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([entry("/abs.yaml")], "unsafe path '/abs.yaml'"),
+        ([entry("a\\b.yaml")], "unsafe path"),
+        ([entry("a/../../b.yaml")], "unsafe path"),
+        ([entry("hard.yaml", kind=tarfile.LNKTYPE, link="ok.yaml")], "a hard link"),
+        ([entry("dev", kind=tarfile.CHRTYPE)], "a special file"),
+    ],
+)
+def test_unpack_refuses_what_flux_refuses(entries: list, message: str) -> None:
+    with pytest.raises(ArtifactError, match=message.replace("\\", "\\\\")):
+        unpack(gzipped_tar(entries))
+
+
+def test_unpack_needs_gzip_and_reads_dot_slash_names() -> None:
+    with pytest.raises(ArtifactError, match="not gzip-compressed"):
+        unpack(b"plain tar")
+    files, skipped = unpack(gzipped_tar([entry("./a/b.yaml", b"k: v\n")]))
+    assert files == {"a/b.yaml": b"k: v\n"} and skipped == ()
+
+
+def test_compare_lists_files_then_objects() -> None:
+    assert not compare({"a.yaml": b"x"}, {"a.yaml": "x"})
+    changes = compare({"a.yaml": b"kind: ConfigMap\nmetadata: {name: a}\n"}, {"b.yaml": "kind: ConfigMap\nmetadata: {name: a}\n"})
+    assert [(c.status, c.what) for c in changes.files] == [("removed", "a.yaml"), ("added", "b.yaml")]
+    assert changes.objects == ()
