@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = ["README.md", "docs/flux-v1.md"]
+DOCUMENTS = ["README.md", "docs/flux-v1.md", "docs/oci.md"]
 FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 
