@@ -83,11 +83,12 @@ def _auths_key(key: str) -> str:
     return key.split("/", 1)[0]
 
 
-def _credential_helper(helper: str, registry: str, path: Path) -> Credentials | None:
+def _credential_helper(helper: str, registry: str, path: Path, environ: Mapping[str, str]) -> Credentials | None:
     """Ask ``docker-credential-<helper> get``, as the docker client does; None when it has nothing."""
     try:
         result = subprocess.run(
-            [f"docker-credential-{helper}", "get"], input=registry.encode(), capture_output=True, check=False, timeout=60
+            [f"docker-credential-{helper}", "get"], input=registry.encode(), capture_output=True, check=False, timeout=60,
+            env=dict(environ),
         )
     except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
         raise RegistryError(
@@ -116,7 +117,7 @@ def docker_config_credentials(registry: str, environ: Mapping[str, str]) -> Cred
         return None
     helper = (config.get("credHelpers") or {}).get(registry)
     if helper:
-        return _credential_helper(helper, registry, path)
+        return _credential_helper(helper, registry, path, environ)
     origin = f"the docker config {path}"
     for key, entry in (config.get("auths") or {}).items():
         if _auths_key(key) != registry or not isinstance(entry, dict):
@@ -132,7 +133,7 @@ def docker_config_credentials(registry: str, environ: Mapping[str, str]) -> Cred
         if entry.get("username") and entry.get("password"):
             return Credentials(entry["username"], entry["password"], origin)
     if config.get("credsStore"):
-        return _credential_helper(config["credsStore"], registry, path)
+        return _credential_helper(config["credsStore"], registry, path, environ)
     return None
 
 
