@@ -27,6 +27,7 @@ exit codes:
   2  bad arguments or configuration
   3  the app failed to synthesize or produced unusable output
   4  invalid objects (synth, render, validate) or content publish refuses (a Secret in clear)
+  5  pull --verify: the artifact differs from the local render
 """
 
 
