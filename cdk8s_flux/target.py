@@ -91,6 +91,10 @@ def repo_path(field: str, value: str) -> str:
     return validation.relative_path(field, trimmed)
 
 
+#: On a ``FluxSync`` Kustomization that applies one chart's folder: the target's folder it lies in.
+TARGET_PATH_ANNOTATION = "cdk8s-flux.io/target-path"
+
+
 def kustomization_path(path: str) -> str:
     """The Kustomization ``spec.path`` for a repository folder, as ``flux bootstrap`` writes it."""
     return "./" + path.removeprefix("./")
@@ -222,6 +226,9 @@ def sync_target(objects: Iterable[dict[str, Any]], name: str | None = None) -> T
         source = sources.get((ref.get("kind"), namespace, ref.get("name")))
         if source is not None:
             pairs.append((source, obj))
+    if len(pairs) > 1 and name is None:
+        # FluxSync names its Kustomization like its source; Kustomizations of single charts differ.
+        pairs = [(s, k) for s, k in pairs if k["metadata"]["name"] == s["metadata"]["name"]]
     if len(pairs) != 1:
         found = "no" if not pairs else f"{len(pairs)}"
         raise ValidationError(
@@ -232,7 +239,8 @@ def sync_target(objects: Iterable[dict[str, Any]], name: str | None = None) -> T
         )
     source, kustomization = pairs[0]
     spec = source["spec"]
-    path = kustomization["spec"].get("path", "./")
+    annotations = kustomization["metadata"].get("annotations") or {}
+    path = annotations.get(TARGET_PATH_ANNOTATION) or kustomization["spec"].get("path", "./")
     if source["kind"] == "GitRepository":
         return GitTarget(url=spec["url"], branch=spec.get("ref", {}).get("branch", "master"), path=path)
     ref = spec.get("ref") or {}

@@ -144,3 +144,25 @@ def test_unknown_kubernetes_version_is_a_usage_error() -> None:
         validate_layout({}, "1.2")
     with pytest.raises(ValidationError):
         validate_layout({}, "99.0")
+
+
+def test_sync_target_check_with_a_flux_sync_applying_one_chart() -> None:
+    # GIVEN an app whose FluxSync applies only its own chart of dist/, and another chart via for_chart
+    import cdk8s
+
+    from cdk8s_flux.publish.publisher import check_sync_target
+    from cdk8s_flux.target import GitTarget
+    from cdk8s_flux.testing import chart_objects
+    from cdk8s_flux.v2 import FluxSync, Kustomization
+
+    app = cdk8s.Testing.app()
+    flux = cdk8s.Chart(app, "flux-system")
+    sync = FluxSync(flux, "sync", target=GitTarget(url="ssh://git@github.com/example/app", path="dist"), chart=flux)
+    Kustomization.for_chart(flux, "web", chart=cdk8s.Chart(app, "web"), sync=sync)
+    objects = chart_objects(flux)
+    # THEN publishing to the target's branch and folder passes
+    check_sync_target(objects, PublishOptions(branch="manifests", path="dist"))
+    # AND another folder or branch is refused, naming what Flux watches
+    for options in (PublishOptions(branch="manifests", path="dist/flux-system"), PublishOptions(branch="main", path="dist")):
+        with pytest.raises(ValidationError, match="FluxSync makes Flux watch branch 'manifests', path 'dist'"):
+            check_sync_target(objects, options)

@@ -117,3 +117,24 @@ def test_sync_target_needs_exactly_one_pair_or_a_name() -> None:
     assert sync_target(objects, name="b") == GitTarget(url="https://h/b", branch="y", path="")
     with pytest.raises(ValidationError, match="no Flux source"):
         sync_target([])
+
+
+def test_sync_target_of_a_flux_sync_that_applies_one_chart_among_per_chart_kustomizations() -> None:
+    # GIVEN a FluxSync applying only its own chart, and Kustomizations of other charts on the same source
+    import cdk8s
+
+    from cdk8s_flux.testing import chart_objects
+    from cdk8s_flux.v2 import FluxSync, Kustomization
+
+    app = cdk8s.Testing.app()
+    flux = cdk8s.Chart(app, "flux-system")
+    target = GitTarget(url="ssh://git@github.com/example/app", branch="manifests", path="dist")
+    sync = FluxSync(flux, "sync", target=target, chart=flux)
+    Kustomization.for_chart(flux, "web", chart=cdk8s.Chart(app, "web"), sync=sync)
+    objects = chart_objects(flux)
+    # THEN the sync applies ./dist/flux-system and records its target folder
+    (own,) = [o for o in objects if o["kind"] == "Kustomization" and o["metadata"]["name"] == "flux-system"]
+    assert own["spec"]["path"] == "./dist/flux-system"
+    assert own["metadata"]["annotations"] == {"cdk8s-flux.io/target-path": "dist"}
+    # AND the target read back from the manifests is the one publish writes to
+    assert sync_target(objects) == target

@@ -122,7 +122,7 @@ def test_for_chart_applies_the_chart_folder_of_the_published_layout(root: str, e
     app = cdk8s.Testing.app()
     web = cdk8s.Chart(app, "web-app")
     flux = cdk8s.Chart(app, "flux")
-    sync = FluxSync(flux, "sync", target=GitTarget(url="ssh://git@github.com/example/app", path=root))
+    sync = FluxSync(flux, "sync", target=GitTarget(url="ssh://git@github.com/example/app", path=root), chart=flux)
     # WHEN the chart is deployed through Flux
     deployment = Kustomization.for_chart(flux, "web", chart=web, sync=sync, prune=True, depends_on=[sync.kustomization])
     # THEN the path is the target's folder plus the chart's layout folder, and the source is the sync's
@@ -141,7 +141,8 @@ def test_for_chart_applies_the_chart_folder_of_the_published_layout(root: str, e
 def test_for_chart_with_an_oci_target_and_its_own_namespace() -> None:
     app = cdk8s.Testing.app()
     web = cdk8s.Chart(app, "web")
-    sync = FluxSync(cdk8s.Chart(app, "flux"), "sync", target=OciTarget(url="oci://ghcr.io/example/manifests", path="prod"))
+    flux = cdk8s.Chart(app, "flux")
+    sync = FluxSync(flux, "sync", target=OciTarget(url="oci://ghcr.io/example/manifests", path="prod"), chart=flux)
     deployment = Kustomization.for_chart(cdk8s.Chart(app, "apps"), "web", chart=web, sync=sync, namespace="apps")
     assert deployment.manifest["spec"]["path"] == "./prod/web"
     assert deployment.manifest["spec"]["sourceRef"] == {"kind": "OCIRepository", "name": "flux-system", "namespace": "flux-system"}
@@ -154,10 +155,26 @@ def test_for_chart_with_an_oci_target_and_its_own_namespace() -> None:
 def test_for_chart_sets_path_and_source_itself(options: dict[str, Any], field: str) -> None:
     app = cdk8s.Testing.app()
     flux = cdk8s.Chart(app, "flux")
-    sync = FluxSync(flux, "sync", target=GitTarget(url="ssh://git@github.com/example/app"))
+    sync = FluxSync(flux, "sync", target=GitTarget(url="ssh://git@github.com/example/app"), chart=flux)
     with pytest.raises(ValidationError, match=f"drop {field}=") as raised:
         Kustomization.for_chart(flux, "web", chart=cdk8s.Chart(app, "web"), sync=sync, **options)
     assert raised.value.field == field
+
+
+def test_for_chart_refuses_a_sync_that_applies_the_whole_target_folder() -> None:
+    # GIVEN a FluxSync whose Kustomization applies all of dist/, as flux bootstrap's does
+    app = cdk8s.Testing.app()
+    flux = cdk8s.Chart(app, "flux")
+    sync = FluxSync(flux, "sync", target=GitTarget(url="ssh://git@github.com/example/app"))
+    # WHEN a chart in dist/ gets its own Kustomization
+    # THEN that would apply its objects twice: refused, with the fix
+    with pytest.raises(ValidationError, match="two Kustomizations applying one object conflict") as raised:
+        Kustomization.for_chart(flux, "web", chart=cdk8s.Chart(app, "web"), sync=sync)
+    assert "chart=" in raised.value.fix
+    # AND the sync's own chart cannot be deployed a second time either
+    scoped = FluxSync(flux, "scoped", target=GitTarget(url="ssh://git@github.com/example/app"), chart=flux, name="scoped")
+    with pytest.raises(ValidationError, match="itself applies this chart"):
+        Kustomization.for_chart(flux, "again", chart=flux, sync=scoped)
 
 
 def test_for_chart_needs_a_flux_sync() -> None:

@@ -362,6 +362,15 @@ class Kustomization(FluxResource):
         for taken in ("source", "path"):
             if taken in options:
                 raise ValidationError(taken, options[taken], "for_chart sets it from the sync and the publish layout", f"drop {taken}=")
+        if sync.props.chart is None:
+            raise ValidationError(
+                "sync", sync.node.path,
+                f"its Kustomization applies the whole target folder {sync.target.kustomization_path}, this chart "
+                "included, and two Kustomizations applying one object conflict",
+                "create the FluxSync with chart=<the chart that holds it>, so it applies only that chart's folder",
+            )
+        if sync.props.chart is chart:
+            raise ValidationError("chart", chart.node.path, "the FluxSync itself applies this chart", "deploy another chart")
         folder = chart_folder(chart)
         root = sync.target.path
         path = kustomization_path(f"{root}/{folder}" if root else folder)

@@ -17,7 +17,7 @@ from constructs import Construct
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.props import resolve_props
-from cdk8s_flux.target import GitTarget, OciTarget, Target, repo_path
+from cdk8s_flux.target import TARGET_PATH_ANNOTATION, GitTarget, OciTarget, Target, kustomization_path, repo_path
 from cdk8s_flux.v2.kustomize import Kustomization, KustomizationProps
 from cdk8s_flux.v2.resource import ObjectRef
 from cdk8s_flux.v2.sources import (
@@ -49,6 +49,9 @@ class FluxSyncProps:
     secret_ref: the source's credentials Secret; default ``flux-system`` for git,
     for OCI the target's ``secret_ref`` (none by default); ``""`` for none. prune: delete what disappears, default on.
     recurse_submodules: clone git submodules too, default off.
+    chart: apply only this chart's folder of the target (the chart holding Flux's own
+    objects), so that the other charts can each get a ``Kustomization.for_chart`` and no
+    object is applied twice; default: the whole target folder, as ``flux bootstrap``.
     """
 
     target: Target | None = None
@@ -62,6 +65,7 @@ class FluxSyncProps:
     secret_ref: str | None = None
     prune: bool = True
     recurse_submodules: bool = False
+    chart: Any = None
 
     def __post_init__(self) -> None:
         validation.dns1123_label("namespace", self.namespace)
@@ -71,6 +75,11 @@ class FluxSyncProps:
         if self.secret_ref:
             validation.dns1123_subdomain("secret_ref", self.secret_ref)
         target = self.resolved_target
+        if self.chart is not None:
+            import cdk8s
+
+            if not isinstance(self.chart, cdk8s.Chart):
+                raise ValidationError("chart", self.chart, "not a cdk8s Chart", "pass the chart holding the FluxSync")
         if isinstance(target, OciTarget) and self.recurse_submodules:
             raise ValidationError("recurse_submodules", True, "an OCI artifact has no submodules", "drop it")
         if isinstance(target, OciTarget) and None not in (self.secret_ref, target.secret_ref) and self.secret_ref != target.secret_ref:
@@ -138,14 +147,28 @@ def source_props(props: FluxSyncProps) -> GitRepositoryProps | OCIRepositoryProp
 
 
 def kustomization_props(props: FluxSyncProps, source: Any) -> KustomizationProps:
-    """The Kustomization of the sync, applying the target's folder of ``source``."""
+    """The Kustomization of the sync, applying the target's folder of ``source`` (or one chart's folder in it).
+
+    When it applies one chart's folder, the target's folder is recorded in the
+    ``TARGET_PATH_ANNOTATION``, so ``cdk8s-flux publish`` and ``push`` read the
+    target back from the manifests (``target.sync_target``).
+    """
+    target = props.resolved_target
+    path, annotations = target.kustomization_path, {}
+    if props.chart is not None:
+        from cdk8s_flux.layout import chart_folder
+
+        folder = chart_folder(props.chart)
+        path = kustomization_path(f"{target.path}/{folder}" if target.path else folder)
+        annotations = {TARGET_PATH_ANNOTATION: target.path or "."}
     return KustomizationProps(
         name=props.sync_name,
         namespace=props.namespace,
         source=source,
-        path=props.resolved_target.kustomization_path,
+        path=path,
         prune=props.prune,
         interval=props.kustomization_interval,
+        annotations=annotations,
     )
 
 

@@ -1,6 +1,6 @@
 """Staging and production from one app, sharing one infrastructure, deployed by Flux v2.
 
-Four charts, each a folder of the layout ``cdk8s-flux publish`` writes to PUBLISH_PATH:
+Four charts, each a folder of the layout ``cdk8s-flux publish`` writes to ``dist`` on the ``manifests`` branch:
 
 * ``flux-system``: the Flux install, the GitRepository of the manifests branch, and
   one Flux Kustomization per chart below (what ``flux bootstrap`` puts in
@@ -11,8 +11,9 @@ Four charts, each a folder of the layout ``cdk8s-flux publish`` writes to PUBLIS
   its own replicas and host name. Their Kustomizations ``depends_on`` the
   infrastructure one, so Flux applies them once the ingress controller is ready.
 
-Flux's own Kustomization applies the ``flux-system`` folder only, and every other folder
-has exactly one Kustomization: no object is applied by two of them.
+Flux's own Kustomization (``FluxSync(chart=...)``) applies the ``flux-system`` folder
+only, and every other folder has exactly one Kustomization (``Kustomization.for_chart``):
+no object is applied by two of them, and no path is typed by hand.
 """
 
 from __future__ import annotations
@@ -29,19 +30,13 @@ from hello import HelloKubernetes  # noqa: E402
 
 from cdk8s_flux.errors import CdkFluxError  # noqa: E402
 from cdk8s_flux.kube import api_object  # noqa: E402
-from cdk8s_flux.layout import chart_folder  # noqa: E402
 from cdk8s_flux.target import GitTarget  # noqa: E402
 from cdk8s_flux.v2 import FluxInstall, FluxSync, HelmRelease, HelmRepository, Kustomization  # noqa: E402
 
 FLUX_VERSION = "v2.9.4"
 REPOSITORY = "ssh://git@github.com/example-org/multi-env"
-BRANCH = "manifests"
-#: Where `cdk8s-flux publish --branch manifests --path dist` writes the layout.
-PUBLISH_PATH = "dist"
-#: The folder of the chart holding Flux itself, the one folder Flux's own Kustomization applies.
-FLUX_CHART = "flux-system"
-#: What Flux's own sync watches: the flux-system folder of the published layout.
-TARGET = GitTarget(url=REPOSITORY, branch=BRANCH, path=f"{PUBLISH_PATH}/{FLUX_CHART}")
+#: Where `cdk8s-flux publish` writes the layout, and where Flux reads it: one value for both.
+TARGET = GitTarget(url=REPOSITORY, branch="manifests", path="dist")
 
 #: Per environment: namespace, replicas, host name.
 ENVIRONMENTS = {
@@ -86,30 +81,22 @@ class App(HelloKubernetes):
         })
 
 
-def published_path(chart: cdk8s.Chart) -> str:
-    """The Kustomization path of ``chart``'s folder in the published layout."""
-    return f"./{PUBLISH_PATH}/{chart_folder(chart)}"
-
-
 def build(app: cdk8s.App) -> None:
     """Flux, the shared infrastructure and one chart per environment."""
-    flux = cdk8s.Chart(app, FLUX_CHART)
+    flux = cdk8s.Chart(app, "flux-system")
     FluxInstall(flux, "install", version=FLUX_VERSION)
-    sync = FluxSync(flux, "sync", target=TARGET)
+    # Flux's own Kustomization applies only this chart's folder; the others get one each below.
+    sync = FluxSync(flux, "sync", target=TARGET, chart=flux)
 
     infrastructure = Infrastructure(app, "infrastructure")
     infrastructure.add_dependency(flux)  # charts in the order a fresh cluster takes them
     # wait: the infrastructure is Ready only once everything in it is, the HelmRelease included.
-    infra = Kustomization(
-        flux, "infrastructure", source=sync.source, path=published_path(infrastructure),
-        prune=True, wait=True, interval="10m0s",
-    )
+    infra = Kustomization.for_chart(flux, "infrastructure", chart=infrastructure, sync=sync, prune=True, wait=True, interval="10m0s")
     for environment, settings in ENVIRONMENTS.items():
         chart = App(app, f"apps-{environment}", namespace=environment, **settings)
         chart.add_dependency(infrastructure)
-        Kustomization(
-            flux, f"apps-{environment}", source=sync.source, path=published_path(chart),
-            prune=True, interval="10m0s", depends_on=[infra],
+        Kustomization.for_chart(
+            flux, f"apps-{environment}", chart=chart, sync=sync, prune=True, interval="10m0s", depends_on=[infra]
         )
 
 
