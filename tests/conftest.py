@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,12 @@ def shared_flux() -> Path:
     if not SHARED_FLUX.is_dir():
         pytest.skip(f"upstream Flux data not found at ../shared/flux (looked in {SHARED_FLUX.parent.parent})")
     return SHARED_FLUX
+
+
+@pytest.fixture(scope="session")
+def kubectl() -> str:
+    """The real kubectl, whose `kubectl kustomize` is the Kustomize Flux runs; skip when absent."""
+    found = shutil.which("kubectl")
+    if found is None:
+        pytest.skip("kubectl is not on PATH; .ci/services installs it")
+    return found

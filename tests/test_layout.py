@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,8 +23,6 @@ from cdk8s_flux.layout import (
 )
 from cdk8s_flux.manifests import ManifestFile, parse_file
 
-KUBECTL = shutil.which("kubectl")
-
 
 def manifest(path: str, *objects: dict) -> ManifestFile:
     return parse_file(path, yaml.safe_dump_all(list(objects)))
@@ -43,8 +40,8 @@ def write(layout: dict[str, str], root: Path) -> Path:
     return root
 
 
-def kustomize(folder: Path) -> list[dict]:
-    result = subprocess.run([KUBECTL, "kustomize", str(folder)], capture_output=True, text=True, check=False)
+def kustomize(kubectl: str, folder: Path) -> list[dict]:
+    result = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     return [d for d in yaml.safe_load_all(result.stdout) if d]
 
@@ -220,15 +217,16 @@ def test_layout_parses_back_to_the_synthesized_objects(apps: Path) -> None:
     assert canonical(objects) == canonical([o for f in files for o in f.objects])
 
 
-@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PATH (see .ci/services)")
 @pytest.mark.parametrize("app", ["two-charts", "from-file"])
-def test_kubectl_kustomize_builds_the_top_folder_and_each_chart_folder(apps: Path, tmp_path: Path, app: str) -> None:
+def test_kubectl_kustomize_builds_the_top_folder_and_each_chart_folder(
+    apps: Path, tmp_path: Path, app: str, kubectl: str
+) -> None:
     # GIVEN an app's layout written to a folder
     files = synthesize(load_app_config(apps / app))
     root = write(build_layout(files), tmp_path / "dist")
     synthesized = [o for f in files for o in f.objects]
     # WHEN kubectl kustomize builds the top folder
-    built = kustomize(root)
+    built = kustomize(kubectl, root)
     # THEN it yields exactly the objects the app synthesized, unchanged
     assert identities(built) == identities(synthesized) and len(built) == len(synthesized)
     by_identity = {next(iter(identities([o]))): o for o in synthesized}
@@ -237,7 +235,7 @@ def test_kubectl_kustomize_builds_the_top_folder_and_each_chart_folder(apps: Pat
     for chart_dir in sorted(p for p in root.iterdir() if p.is_dir()):
         chart_objects = [o for o in layout_objects({p.name: p.read_text() for p in chart_dir.glob("*.yaml")}).values()]
         expected = identities([o for documents in chart_objects for o in documents])
-        assert identities(kustomize(chart_dir)) == expected
+        assert identities(kustomize(kubectl, chart_dir)) == expected
 
 
 def test_same_files_give_byte_identical_layouts(apps: Path) -> None:

@@ -393,7 +393,7 @@ def test_synth_is_deterministic(vendored: Path) -> None:
     assert once() == once()
 
 
-def test_install_builds_with_kubectl_kustomize(vendored: Path, tmp_path: Path) -> None:
+def test_install_builds_with_kubectl_kustomize(vendored: Path, tmp_path: Path, kubectl: str) -> None:
     # GIVEN the synthesized install written as a file with a kustomization listing it
     chart = cdk8s.Chart(cdk8s.Testing.app(), "flux")
     FluxInstall(chart, "flux", version=VERSION, components_extra=IMAGE_EXTRAS)
@@ -402,7 +402,7 @@ def test_install_builds_with_kubectl_kustomize(vendored: Path, tmp_path: Path) -
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- gotk-components.yaml\n"
     )
     # WHEN kubectl kustomize builds it
-    result = subprocess.run(["kubectl", "kustomize", str(tmp_path)], capture_output=True, text=True, check=False)
+    result = subprocess.run([kubectl, "kustomize", str(tmp_path)], capture_output=True, text=True, check=False)
     # THEN it holds the same objects (kustomize sorts them its own way)
     assert result.returncode == 0, result.stderr
     built = [d for d in yaml.safe_load_all(result.stdout) if d]

@@ -166,7 +166,7 @@ def test_invalid_options(options: dict[str, Any], field: str) -> None:
 
 
 def test_install_and_sync_build_with_kubectl_kustomize(
-    shared_flux: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    shared_flux: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kubectl: str
 ) -> None:
     # GIVEN the install and the sync in two charts, written as bootstrap lays them out
     monkeypatch.setenv(ENV_MANIFESTS, str(shared_flux))
@@ -181,7 +181,7 @@ def test_install_and_sync_build_with_kubectl_kustomize(
         (shared_flux / VERSION / "kustomization.yaml").read_text()  # bootstrap's own kustomization.yaml
     )
     # WHEN kubectl kustomize builds the folder
-    result = subprocess.run(["kubectl", "kustomize", str(tmp_path)], capture_output=True, text=True, check=False)
+    result = subprocess.run([kubectl, "kustomize", str(tmp_path)], capture_output=True, text=True, check=False)
     # THEN every object is there, unchanged
     assert result.returncode == 0, result.stderr
     built = {(o["kind"], o["metadata"]["name"]): o for o in yaml.safe_load_all(result.stdout) if o}
