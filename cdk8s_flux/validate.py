@@ -296,9 +296,9 @@ def validate_files(
         if _split(api_version)[0] in builtin_groups:
             found[index] = _builtin_problems(name, obj, version, builtin)
         elif own.defines(api_version, kind):
-            found[index] = _custom_problems(name, obj, own)
+            found[index] = custom_problems(name, obj, own)
         elif given.defines(api_version, kind):
-            found[index] = _custom_problems(name, obj, given)
+            found[index] = custom_problems(name, obj, given)
         else:
             pending.append(index)
 
@@ -308,9 +308,9 @@ def validate_files(
             name, obj = located[index]
             api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
             if upstream_set is not None and upstream_set.defines(api_version, kind):
-                found[index] = _custom_problems(name, obj, upstream_set)
+                found[index] = custom_problems(name, obj, upstream_set)
             elif not allow_unknown_kinds:
-                found[index] = [_problem(name, obj, "", _unknown_kind_message(kind, api_version, note))]
+                found[index] = [object_problem(name, obj, "", _unknown_kind_message(kind, api_version, note))]
     return [problem for problems in found for problem in problems]
 
 
@@ -347,7 +347,7 @@ def _builtin_problems(file: str, obj: dict[str, Any], version: str, builtin: Map
         served = sorted(f"{g}/{v}" if g else v for (g, k), vs in builtin.items() if k == kind for v in vs)
         hint = f"; it serves {kind} as {', '.join(served)}" if served else f"; it has no kind {kind}"
         found = [("apiVersion", f"Kubernetes {version} does not serve {kind} in {api_version}{hint}")]
-    return [_problem(file, obj, path, message) for path, message in found]
+    return [object_problem(file, obj, path, message) for path, message in found]
 
 
 def _upstream_for(flux_version: str | None, objects: list[dict[str, Any]], start: Path | None) -> tuple[CrdSet | None, str]:
@@ -369,7 +369,8 @@ def _upstream_for(flux_version: str | None, objects: list[dict[str, Any]], start
         return None, f" (the manifests of Flux {version}, from {origin}, could not be had: {exc})"
 
 
-def _problem(file: str, obj: dict[str, Any], path: str, message: str) -> Problem:
+def object_problem(file: str, obj: dict[str, Any], path: str, message: str) -> Problem:
+    """A problem of ``obj`` (from ``file``) at ``path``."""
     metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     return Problem(
         file=file,
@@ -382,15 +383,16 @@ def _problem(file: str, obj: dict[str, Any], path: str, message: str) -> Problem
     )
 
 
-def _custom_problems(file: str, obj: dict[str, Any], crd_set: CrdSet) -> list[Problem]:
+def custom_problems(file: str, obj: dict[str, Any], crd_set: CrdSet) -> list[Problem]:
+    """The problems of a custom resource against the CRDs of ``crd_set`` that define its kind."""
     api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
     validator = crd_set.validator(api_version, kind)
     if validator is None:
         group = _split(api_version)[0]
         served = ", ".join(f"{group}/{v}" for v in crd_set.versions(api_version, kind))
         message = f"the CRD of {kind} (from {crd_set.source}) does not serve {api_version}; use {served}"
-        return [_problem(file, obj, "apiVersion", message)]
-    return [_problem(file, obj, path, message) for path, message in _errors(validator, obj)]
+        return [object_problem(file, obj, "apiVersion", message)]
+    return [object_problem(file, obj, path, message) for path, message in _errors(validator, obj)]
 
 
 # --- reading files ---------------------------------------------------------------

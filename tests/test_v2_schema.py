@@ -86,7 +86,14 @@ def test_unserved_version_or_kind_of_a_known_group(crds: list[dict[str, Any]]) -
     old["apiVersion"] = "source.toolkit.fluxcd.io/v1beta1"
     problems = validate_objects([old], crds)
     assert [p.path for p in problems] == ["apiVersion"]
-    assert "no CRD serves GitRepository in source.toolkit.fluxcd.io/v1beta1" in problems[0].message
+    assert problems[0].message.endswith(
+        "does not serve source.toolkit.fluxcd.io/v1beta1; use source.toolkit.fluxcd.io/v1"
+    )
+    # A kind the group does not define at all
+    unknown = dict(git_repository(), kind="GitMirror")
+    assert [p.message for p in validate_objects([unknown], crds)] == [
+        "no CRD serves GitMirror in source.toolkit.fluxcd.io/v1"
+    ]
 
 
 def test_other_kinds_are_not_checked(crds: list[dict[str, Any]]) -> None:

@@ -9,30 +9,16 @@ int-or-string takes either type, ``nullable`` allows null.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import jsonschema
 
 from cdk8s_flux.errors import SchemaError
 
+if TYPE_CHECKING:
+    from cdk8s_flux.validate import Problem
+
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One field of one object that its CRD's schema rejects."""
-
-    api_version: str
-    kind: str
-    namespace: str | None
-    name: str
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        return f"{self.kind} {where}: {self.path or '(object)'}: {self.message}"
 
 
 def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -83,25 +69,20 @@ def validate_objects(objects: Iterable[dict[str, Any]], crds: Iterable[dict[str,
     """Problems of the objects whose kind one of ``crds`` defines; other objects are not checked.
 
     An object of a group the CRDs define, but of a kind or version none serves,
-    is a problem too: the API server would refuse it.
+    is a problem too: the API server would refuse it. The checks are those of
+    ``cdk8s-flux validate`` (``cdk8s_flux.validate``).
     """
-    crds = list(crds)
-    schemas = crd_schemas(crds)
-    groups = {crd["spec"]["group"] for crd in crds if crd.get("kind") == "CustomResourceDefinition"}
-    problems = []
+    from cdk8s_flux.validate import CrdSet, custom_problems, object_problem
+
+    crd_set = CrdSet("the given CRDs", tuple(crds))
+    groups = {group for group, _ in crd_set.served}
+    problems: list[Problem] = []
     for obj in objects:
-        api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
-        metadata = obj.get("metadata") or {}
-        where = dict(api_version=api_version, kind=kind, namespace=metadata.get("namespace"), name=metadata.get("name", ""))
-        schema = schemas.get((api_version, kind))
-        if schema is None:
-            if api_version.split("/")[0] in groups:
-                problems.append(Problem(**where, path="apiVersion", message=f"no CRD serves {kind} in {api_version}"))
-            continue
-        validator = jsonschema.Draft4Validator(schema)
-        for error in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path))):
-            path = ".".join(str(part) for part in error.absolute_path)
-            problems.append(Problem(**where, path=path, message=error.message))
+        api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+        if crd_set.defines(api_version, kind):
+            problems.extend(custom_problems("", obj, crd_set))
+        elif api_version.split("/")[0] in groups:
+            problems.append(object_problem("", obj, "apiVersion", f"no CRD serves {kind} in {api_version}"))
     return problems
 
 
