@@ -205,21 +205,6 @@ def source_info(git: Any, options: PushOptions, environ: Mapping[str, str], prog
     return SourceInfo(source=source, revision=revision, created=created, commit=commit)
 
 
-def _check_working_tree(git: Any, commit: str, options: PushOptions, progress: Callable[[str], None]) -> None:
-    tracked, untracked = git.uncommitted_changes()
-    if tracked and not options.allow_dirty:
-        shown = ", ".join(tracked[:5]) + (f" and {len(tracked) - 5} more" if len(tracked) > 5 else "")
-        raise ValidationError(
-            "working tree", shown, "these files have uncommitted changes, so the artifact would not be "
-            f"what the revision {commit[:12]} it names renders",
-            "commit or stash the changes, or pass --allow-dirty",
-        )
-    if tracked:
-        progress(f"warning: pushing manifests rendered from uncommitted changes under the revision of {commit[:12]}")
-    elif untracked:
-        progress(f"note: {len(untracked)} untracked files are not part of source commit {commit[:12]}")
-
-
 # --- the app's own target ------------------------------------------------------------
 
 
@@ -340,7 +325,7 @@ def push(
     from cdk8s_flux.layout import build_layout
     from cdk8s_flux.oci.registry import find_credentials
     from cdk8s_flux.publish.git import Git
-    from cdk8s_flux.publish.publisher import PublishOptions, check_layout
+    from cdk8s_flux.publish.publisher import PublishOptions, check_layout, check_working_tree
 
     environ = os.environ if environ is None else environ
     config = load_app_config(Path(app_dir), command)
@@ -353,7 +338,7 @@ def push(
             "Fix: run push from a clone of the app's repository, or point --repo at one"
         ) from None
     info = source_info(git, options, environ, progress)
-    _check_working_tree(git, info.commit, options, progress)
+    check_working_tree(git, info.commit, options.allow_dirty, progress, "under that commit's revision")
     given = parse_reference(options.reference, "REFERENCE") if options.reference else None
     credentials = find_credentials(given.registry, options.creds, environ) if given else None
     progress(f"synthesizing {config.command!r} in {config.directory}")

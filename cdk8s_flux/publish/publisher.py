@@ -308,6 +308,29 @@ def _publish(
     )
 
 
+def check_working_tree(
+    git: Git, sha: str, allow_dirty: bool, progress: Callable[[str], None], marking: str
+) -> bool:
+    """Refuse uncommitted changes to tracked files unless ``allow_dirty``; True when they are there.
+
+    What is published must be what the commit it names renders. Untracked files
+    (a ``__pycache__``, a virtualenv) only get a note.
+    """
+    tracked, untracked = git.uncommitted_changes()
+    if tracked and not allow_dirty:
+        shown = ", ".join(tracked[:5]) + (f" and {len(tracked) - 5} more" if len(tracked) > 5 else "")
+        raise ValidationError(
+            "working tree", shown, "these files have uncommitted changes, so the manifests would not be "
+            f"what the commit {sha[:12]} they name renders",
+            f"commit or stash the changes, or pass --allow-dirty to publish them {marking}",
+        )
+    if tracked:
+        progress(f"warning: the manifests are rendered from uncommitted changes and {marking}")
+    elif untracked:
+        progress(f"note: {len(untracked)} untracked files are not part of source commit {sha[:12]}")
+    return bool(tracked)
+
+
 def check_sync_target(objects: list[dict], options: PublishOptions) -> None:
     """Refuse to publish where the app's own ``FluxSync`` does not look.
 
@@ -369,23 +392,8 @@ def publish(
     git = Git.discover(Path(repo) if repo else config.directory)
     source = source_commit(git)
     git.remote_url(options.remote)
-    tracked, untracked = git.uncommitted_changes()
-    if tracked and not options.allow_dirty:
-        shown = ", ".join(tracked[:5]) + (f" and {len(tracked) - 5} more" if len(tracked) > 5 else "")
-        raise ValidationError(
-            "working tree", shown, "these files have uncommitted changes, so the manifests would not be "
-            f"what the source commit {source.sha[:12]} they name renders",
-            "commit or stash the changes, or pass --allow-dirty to publish them "
-            f"marked with a '{DIRTY_TRAILER}: true' trailer",
-        )
-    if tracked:
-        progress(
-            "warning: the repository has uncommitted changes; the manifests are rendered from the working tree "
-            f"and the commit is marked '{DIRTY_TRAILER}: true'"
-        )
-        source = replace(source, dirty=True)
-    elif untracked:
-        progress(f"note: {len(untracked)} untracked files are not part of source commit {source.sha[:12]}")
+    dirty = check_working_tree(git, source.sha, options.allow_dirty, progress, f"marked with a '{DIRTY_TRAILER}: true' trailer")
+    source = replace(source, dirty=dirty)
     progress(f"synthesizing {config.command!r} in {config.directory}")
     files = synthesize(config)
     check_sync_target([o for f in files for o in f.objects], options)
