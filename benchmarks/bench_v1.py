@@ -62,7 +62,7 @@ def cli_start(args: list[str]) -> None:
 def run() -> list[Comparison]:
     results = []
     for count in (10, 100, 1000):
-        repeat = 7 if count < 1000 else 3
+        repeat = 15 if count < 1000 else 5
         ours_time, raw_time = interleaved(lambda: ours(count), lambda: raw(count), repeat=repeat)
         results.append(
             Comparison(f"FluxInstall + {count} objects, synth", ours_time, "raw ApiObjects", raw_time, target=1.1)

@@ -241,6 +241,10 @@ def test_secret_with_data_is_refused_unless_allowed(world: GitWorld) -> None:
     assert world.tip(remote) is None
     assert publish(world, repo, "--allow-secrets").returncode == 0
     assert "dist/web/secret_web_db.yaml" in world.files(remote)
+    # AND a later run that would write nothing has nothing to refuse: the branch is up to date
+    again = publish(world, repo)
+    assert again.returncode == 0, again.stderr
+    assert "up to date" in again.stderr
 
 
 def test_invalid_core_object_is_refused_custom_kinds_are_not_checked(world: GitWorld) -> None:

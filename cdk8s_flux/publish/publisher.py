@@ -260,16 +260,18 @@ def publish_layout(
     progress: Callable[[str], None] = _silent,
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
+    check: Callable[[], None] = lambda: None,
 ) -> PublishResult:
     """Publish ``layout`` (relative path to text) under ``options.path`` of the branch.
 
     ``repo`` is any folder of the app's clone; its HEAD is the source commit.
-    Content checks (secrets, validation) are the caller's: see ``check_layout``.
+    ``check`` runs the content checks (see ``check_layout``) once, only when
+    something is to be written: an up-to-date branch needs none.
     """
     git = Git.discover(repo)
     source = source_commit(git)
     git.remote_url(options.remote)
-    return _publish(git, source, layout, options, progress, sleep, rng or random.Random())
+    return _publish(git, source, layout, options, progress, sleep, rng or random.Random(), check)
 
 
 def _publish(
@@ -280,9 +282,11 @@ def _publish(
     progress: Callable[[str], None],
     sleep: Callable[[float], None],
     rng: random.Random,
+    check: Callable[[], None] = lambda: None,
 ) -> PublishResult:
     target = f"{options.remote}/{options.branch}:{options.path}"
     publisher = _Publisher(git, layout, options, progress)
+    checked = False
     for attempt in range(1, options.max_attempts + 1):
         tip = publisher.fetch_tip()
         old = git.ls_tree(tip, options.path) if tip is not None else {}
@@ -290,6 +294,9 @@ def _publish(
         if not changes:
             progress(f"up to date: {target} already holds the manifests of {source.sha[:12]}")
             return PublishResult("up to date", source, changes, attempts=attempt, target=target)
+        if not checked:
+            check()  # only what is about to be written needs checking
+            checked = True
         if options.dry_run:
             changes = publisher.object_changes(old, changes)
             return PublishResult("dry run", source, changes, attempts=attempt, target=target)
@@ -399,5 +406,6 @@ def publish(
     check_sync_target([o for f in files for o in f.objects], options)
     layout = build_layout(files, kustomization_files=options.kustomization_files)
     progress(f"laid out {len(layout)} files from {len(files)} synthesized files")
-    check_layout(layout, options)
-    return _publish(git, source, layout, options, progress, time.sleep, random.Random())
+    return _publish(
+        git, source, layout, options, progress, time.sleep, random.Random(), lambda: check_layout(layout, options)
+    )
