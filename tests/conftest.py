@@ -22,7 +22,7 @@ def apps() -> Path:
 def shared_flux() -> Path:
     """The upstream Flux v2 install output beside the checkout; skip when absent."""
     if not SHARED_FLUX.is_dir():
-        pytest.skip(f"upstream Flux data not found at ../shared/flux (looked in {SHARED_FLUX.parent.parent})")
+        pytest.skip(f"upstream Flux data not found: no {SHARED_FLUX} (../shared/flux beside the checkout)")
     return SHARED_FLUX
 
 
