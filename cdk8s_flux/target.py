@@ -13,14 +13,13 @@ from typing import Any, Iterable, Union
 from urllib.parse import urlsplit
 
 from cdk8s_flux import validation
+from cdk8s_flux.validation import git_branch
 from cdk8s_flux.errors import ValidationError
 
 #: URL schemes a Flux v2 GitRepository accepts (its CRD pattern is ``^(http|https|ssh)://.*$``).
 FLUX_GIT_SCHEMES = ("ssh", "https", "http")
 
 _SCP_LIKE = re.compile(r"^(?:(?P<user>[^@/:]+)@)?(?P<host>[A-Za-z0-9.\-]+):(?P<path>(?!//).+)$")
-# git check-ref-format: no control characters, space, ~ ^ : ? * [ \ and no "..", "@{", "//".
-_BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 # An OCI tag, as the distribution spec defines it.
 _OCI_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
@@ -50,30 +49,6 @@ def flux_git_url(field: str, value: str) -> str:
             value,
             f"a Flux v2 GitRepository does not accept {scheme}:// URLs",
             "use ssh://git@host/org/repo or https://host/org/repo",
-        )
-    return value
-
-
-def git_branch(field: str, value: str) -> str:
-    """A branch name git accepts (the rules of ``git check-ref-format --branch``)."""
-    bad = (
-        not isinstance(value, str)
-        or not value
-        or _BAD_REF_CHARS.search(value) is not None
-        or ".." in value
-        or "@{" in value
-        or "//" in value
-        or value.startswith(("/", "-", "."))
-        or value.endswith(("/", ".", ".lock"))
-        or value == "@"
-        or any(part.startswith(".") for part in value.split("/"))
-    )
-    if bad:
-        raise ValidationError(
-            field,
-            value,
-            "not a valid git branch name",
-            "use letters, digits, '-', '_', '.' and '/' (no spaces, '..', '~', '^', ':' or trailing '/')",
         )
     return value
 

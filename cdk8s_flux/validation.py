@@ -23,6 +23,8 @@ _SCP_LIKE = re.compile(r"^(?:(?P<user>[^@/:]+)@)?(?P<host>[A-Za-z0-9.\-]+):(?P<p
 _ENV_REFERENCE = re.compile(r"^\$\([A-Za-z_][A-Za-z0-9_]*\)$")
 
 GIT_SCHEMES = ("ssh", "https", "http", "git")
+# git check-ref-format: no control characters, space, ~ ^ : ? * [ \ and no "..", "@{", "//".
+_BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
 
 def dns1123_label(field: str, value: str) -> str:
@@ -108,6 +110,30 @@ def git_url(field: str, value: str) -> str:
                 "the URL embeds a user name or token",
                 "remove it from the URL and pass credentials from a Secret",
             )
+    return value
+
+
+def git_branch(field: str, value: str, what: str = "branch") -> str:
+    """A branch (or tag) name git accepts: the rules of ``git check-ref-format``."""
+    bad = (
+        not isinstance(value, str)
+        or not value
+        or _BAD_REF_CHARS.search(value) is not None
+        or ".." in value
+        or "@{" in value
+        or "//" in value
+        or value.startswith(("/", "-", "."))
+        or value.endswith(("/", ".", ".lock"))
+        or value == "@"
+        or any(part.startswith(".") for part in value.split("/"))
+    )
+    if bad:
+        raise ValidationError(
+            field,
+            value,
+            f"not a valid git {what} name",
+            "use letters, digits, '-', '_', '.' and '/' (no spaces, '..', '~', '^', ':' or trailing '/')",
+        )
     return value
 
 

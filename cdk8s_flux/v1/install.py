@@ -7,7 +7,6 @@ defaults; ``generate`` returns the objects fluxctl would print for them;
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -25,8 +24,6 @@ RBAC_API_VERSION = "rbac.authorization.k8s.io/v1"
 #: fluxctl still selects Linux nodes with the beta label.
 NODE_SELECTOR = {"beta.kubernetes.io/os": "linux"}
 
-# Characters git refuses in branch and tag names (git check-ref-format).
-_BAD_REF = re.compile(r"(^[-/.]|\.\.|[\x00-\x20\x7f~^:?*\[\\]|@\{|/\.|//|\.lock$|\.lock/|[/.]$)")
 
 # fluxd flags that have a typed argument here; extra_args must not set them again.
 _MANAGED_FLAGS = {
@@ -47,17 +44,6 @@ _MANAGED_FLAGS = {
     "--sync-interval": "sync_interval",
     "--k8s-allow-namespace": "k8s_allow_namespace",
 }
-
-
-def _git_ref(field_name: str, value: str) -> str:
-    if not isinstance(value, str) or not value or _BAD_REF.search(value):
-        raise ValidationError(
-            field_name,
-            value,
-            "not a valid git branch or tag name",
-            "use letters, digits, '-', '_', '.' and '/', without spaces, '..', or a leading '-'",
-        )
-    return value
 
 
 def _names(value: str | Iterable[str]) -> tuple[str, ...]:
@@ -115,11 +101,11 @@ class FluxInstallProps:
                 "git_email", self.git_email, "fluxctl requires an email without spaces", "give the address fluxd commits with"
             )
         validation.dns1123_label("namespace", self.namespace)
-        _git_ref("git_branch", self.git_branch)
+        validation.git_branch("git_branch", self.git_branch)
         for index, path in enumerate(self.git_path):
             validation.relative_path(f"git_path[{index}]", path)
         if self.git_label:
-            _git_ref("git_label", self.git_label)
+            validation.git_branch("git_label", self.git_label, what="branch or tag")
         if "\n" in self.git_user:
             raise ValidationError("git_user", self.git_user, "contains a line break", "use a single-line name")
         for name in ("git_poll_interval", "sync_interval"):

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Sequence, Union
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.target import git_branch
+from cdk8s_flux.validation import git_branch
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,

@@ -15,7 +15,8 @@ from typing import Any, ClassVar, Sequence
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.target import flux_git_url, git_branch
+from cdk8s_flux.target import flux_git_url
+from cdk8s_flux.validation import git_branch
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
