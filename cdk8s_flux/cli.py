@@ -234,6 +234,7 @@ def _validate_options(args: argparse.Namespace, start: Path | None) -> dict:
         flux_version=args.flux_version,
         allow_unknown_kinds=args.allow_unknown_kinds,
         start=start,
+        report=_progress,
     )
 
 

@@ -7,9 +7,8 @@ checked strictly, where the API server would prune an unknown field silently:
   ``kubernetes-validate`` ships for a Kubernetes version;
 * custom resources (Flux's and any other) against the ``openAPIV3Schema`` of
   their CRD (see ``cdk8s_flux.v2.schema``). The CRD is taken from the validated
-  objects themselves, else from the upstream manifests of a Flux release
-  (``cdk8s_flux.v2.upstream``): the release asked for, else the one the Flux
-  objects are labelled with, else the one pinned in ``cdk8s-flux.lock``.
+  objects themselves, else from the CRDs of a Flux release (``cdk8s_flux.release``,
+  chosen by ``flux_release_for``; by default the one embedded in the package).
 
 A kind no schema is known for is a problem, unless ``allow_unknown_kinds``.
 """
@@ -21,15 +20,13 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from cdk8s_flux.errors import CdkFluxError, RefusedContentError, ValidationError
 
 #: Problems listed in one error before "and N more".
 SHOWN = 20
 
-_FLUX_VERSION_LABEL = "app.kubernetes.io/version"
-_PART_OF_LABEL = "app.kubernetes.io/part-of"
 _CRD_KIND = "CustomResourceDefinition"
 
 
@@ -220,31 +217,19 @@ class CrdSet:
 @lru_cache(maxsize=8)
 def _upstream_crds(version: str, start: Path | None) -> CrdSet:
     """The CRDs of Flux ``version``'s upstream manifests, parsed and compiled once per process."""
-    from cdk8s_flux.v2 import upstream
+    from cdk8s_flux import release
 
-    manifests = upstream.load(version, start=start)
+    manifests = release.load(version, start=start)
     crds = tuple(o for o in manifests.objects if o.get("kind") == _CRD_KIND)
-    return CrdSet(source=f"the Flux {version} manifests at {manifests.source}", crds=crds)
-
-
-def _labelled_flux_version(objects: Iterable[dict[str, Any]]) -> str | None:
-    """The Flux release the objects of ``flux install`` are labelled with, when there is exactly one."""
-    found = set()
-    for obj in objects:
-        metadata = obj.get("metadata")
-        labels = metadata.get("labels") if isinstance(metadata, dict) else None
-        if isinstance(labels, dict) and labels.get(_PART_OF_LABEL) == "flux" and isinstance(labels.get(_FLUX_VERSION_LABEL), str):
-            found.add(labels[_FLUX_VERSION_LABEL])
-    return found.pop() if len(found) == 1 else None
+    return CrdSet(source=f"the CRDs of {manifests.source}", crds=crds)
 
 
 def _locked_flux_version(start: Path | None) -> str | None:
     """The Flux release pinned in ``cdk8s-flux.lock``, when it pins exactly one."""
-    from cdk8s_flux.v2 import upstream
+    from cdk8s_flux.release import lock
 
-    lock = upstream.find_lock_file(start)
     try:
-        releases = upstream.read_lock(lock)
+        releases = lock.read_lock(lock.find_lock_file(start))
     except CdkFluxError:
         return None
     return next(iter(releases)) if len(releases) == 1 else None
@@ -257,12 +242,19 @@ def _is_flux_group(group: str) -> bool:
     return group == "fluxcd.io" or group.endswith(".fluxcd.io")
 
 
-def _unknown_kind_message(kind: str, api_version: str, note: str) -> str:
-    if _is_flux_group(_split(api_version)[0]):
-        fix = "give --flux-version or vendor manifests (CDK8S_FLUX_MANIFESTS)"
-    else:
-        fix = "validate it together with the CustomResourceDefinition that defines it"
-    return f"no CRD schema for {kind} {api_version}: {fix}{note}, or pass --allow-unknown-kinds"
+def _unknown_kind_message(kind: str, api_version: str, upstream_set: CrdSet | None) -> str:
+    group = _split(api_version)[0]
+    if _is_flux_group(group) and upstream_set is not None:
+        kinds = sorted(k for g, k in upstream_set.served if g == group)
+        served = f"it defines {', '.join(kinds)} in {group}" if kinds else f"it has no group {group}"
+        return (
+            f"{upstream_set.source} define no {kind} in {api_version} ({served}): check the kind and apiVersion, "
+            "or check against the Flux release that has it (flux_version), or allow unknown kinds"
+        )
+    return (
+        f"no CRD schema for {kind} {api_version}: validate it together with the CustomResourceDefinition "
+        "that defines it, or allow unknown kinds"
+    )
 
 
 def validate_files(
@@ -273,13 +265,13 @@ def validate_files(
     flux_version: str | None = None,
     allow_unknown_kinds: bool = False,
     start: Path | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> list[Problem]:
     """Every problem of the objects of ``files`` (file name to its objects), in input order.
 
-    ``crds`` are CRDs to use besides those among the objects; ``flux_version``
-    names the Flux release whose upstream CRDs cover the rest (default: the
-    release the objects are labelled with, else the one ``cdk8s-flux.lock``
-    pins, searched from ``start``, default the current folder).
+    ``crds`` are CRDs to use besides those among the objects; the CRDs of a
+    Flux release cover the rest (see ``flux_release_for``). ``report`` is told
+    once which release that was, when one was needed.
     """
     version = kubernetes_version or default_kubernetes_version()
     schema_set = schema_version(version)
@@ -304,13 +296,15 @@ def validate_files(
 
     if pending:
         upstream_set, note = _upstream_for(flux_version, [o for _, o in located], start)
+        if report is not None:
+            report(f"custom resources without a CRD in the output are checked against {upstream_set.source}{note}")
         for index in pending:
             name, obj = located[index]
             api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
             if upstream_set is not None and upstream_set.defines(api_version, kind):
                 found[index] = custom_problems(name, obj, upstream_set)
             elif not allow_unknown_kinds:
-                found[index] = [object_problem(name, obj, "", _unknown_kind_message(kind, api_version, note))]
+                found[index] = [object_problem(name, obj, "", _unknown_kind_message(kind, api_version, upstream_set))]
     return [problem for problems in found for problem in problems]
 
 
@@ -350,24 +344,42 @@ def _builtin_problems(file: str, obj: dict[str, Any], version: str, builtin: Map
     return [object_problem(file, obj, path, message) for path, message in found]
 
 
-def _upstream_for(flux_version: str | None, objects: list[dict[str, Any]], start: Path | None) -> tuple[CrdSet | None, str]:
-    """The upstream CRDs to check the remaining custom resources with, and a note on why there are none."""
-    from cdk8s_flux.errors import UpstreamError
+def flux_release_for(flux_version: str | None, objects: Iterable[dict[str, Any]], start: Path | None) -> tuple[str, str]:
+    """Which Flux release checks custom resources no CRD in the output defines, and why that one.
+
+    ``flux_version`` when given; else the release the objects of a
+    ``FluxInstall`` are labelled with; else the one ``cdk8s-flux.lock`` pins;
+    else the release embedded in cdk8s-flux.
+    """
+    from cdk8s_flux.release import EMBEDDED_VERSION, lookup
 
     if flux_version:
-        return _upstream_crds(flux_version, start), ""  # asked for: failing to get it is an error
-    version = _labelled_flux_version(objects)
-    origin = "the app.kubernetes.io/version label"
-    if version is None:
-        version = _locked_flux_version(start)
-        origin = "cdk8s-flux.lock"
-    if version is None:
-        return None, ""
+        return flux_version, "asked for"
+    labelled = lookup.flux_versions(tuple(objects))
+    if len(labelled) == 1:
+        return labelled.pop(), "the Flux objects' app.kubernetes.io/version label"
+    locked = _locked_flux_version(start)
+    if locked:
+        return locked, "cdk8s-flux.lock"
+    return EMBEDDED_VERSION, "the default"
+
+
+def _upstream_for(flux_version: str | None, objects: list[dict[str, Any]], start: Path | None) -> tuple[CrdSet, str]:
+    """The upstream CRDs to check the remaining custom resources with, and a note on how they were chosen.
+
+    A release asked for must be had; one only inferred falls back to the embedded release, and the note says so.
+    """
+    from cdk8s_flux.errors import UpstreamError
+    from cdk8s_flux.release import EMBEDDED_VERSION
+
+    version, origin = flux_release_for(flux_version, objects, start)
+    if flux_version or version == EMBEDDED_VERSION:
+        return _upstream_crds(version, start), ""
     try:
         return _upstream_crds(version, start), ""
     except (UpstreamError, ValidationError) as exc:
-        return None, f" (the manifests of Flux {version}, from {origin}, could not be had: {exc})"
-
+        note = f" (Flux {version}, from {origin}, could not be had: {exc})"
+        return _upstream_crds(EMBEDDED_VERSION, start), note
 
 def object_problem(file: str, obj: dict[str, Any], path: str, message: str) -> Problem:
     """A problem of ``obj`` (from ``file``) at ``path``."""

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to test apps and to the upstream Flux data."""
+"""Shared fixtures: paths to test apps and to the upstream Flux data under tests/data/flux."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = Path(__file__).resolve().parent / "apps"
-SHARED_FLUX = ROOT.parent / "shared" / "flux"
+#: Independent copies of real `flux install` output, with provenance in its README.md.
+FLUX_DATA = Path(__file__).resolve().parent / "data" / "flux"
 
 
 @pytest.fixture
@@ -19,11 +20,9 @@ def apps() -> Path:
 
 
 @pytest.fixture
-def shared_flux() -> Path:
-    """The upstream Flux v2 install output beside the checkout; skip when absent."""
-    if not SHARED_FLUX.is_dir():
-        pytest.skip(f"upstream Flux data not found: no {SHARED_FLUX} (../shared/flux beside the checkout)")
-    return SHARED_FLUX
+def flux_data() -> Path:
+    """The upstream Flux v2 install output kept as test oracles (``<version>/gotk-components.yaml``...)."""
+    return FLUX_DATA
 
 
 @pytest.fixture(scope="session")

@@ -22,9 +22,9 @@ def _load(path: str) -> tuple[dict[str, Any], ...]:
     return tuple(d for d in documents if d and d["kind"] == "CustomResourceDefinition")
 
 
-def load_crds(shared_flux: Path) -> list[dict[str, Any]]:
+def load_crds(flux_data: Path) -> list[dict[str, Any]]:
     """Every CRD of ``flux install`` v2.9.4 with the image automation controllers."""
-    return list(_load(str(shared_flux / VERSION / "gotk-components.yaml")))
+    return list(_load(str(flux_data / VERSION / "gotk-components.yaml")))
 
 
 def _rules(schema: dict[str, Any], path: str) -> Iterable[tuple[str, dict[str, Any], dict[str, Any]]]:

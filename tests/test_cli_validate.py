@@ -118,25 +118,31 @@ def test_bad_arguments_exit_2(tmp_path: Path) -> None:
     assert run_cli("validate", cwd=tmp_path).returncode == 2
 
 
-def test_flux_objects_need_a_schema_and_get_it_from_the_flux_version(tmp_path: Path, shared_flux: Path) -> None:
+def test_flux_objects_are_checked_against_the_embedded_release_without_any_setup(tmp_path: Path) -> None:
+    # GIVEN a Kustomization with a typo, no CRD beside it, no Flux version given, no network
     write(tmp_path / "flux.yaml", KUSTOMIZATION)
-    # WHEN no CRD and no Flux version is known: an unknown kind, unless allowed
-    unknown = run_cli("validate", "flux.yaml", cwd=tmp_path, env=offline(tmp_path))
-    assert unknown.returncode == 4
-    assert "no CRD schema for Kustomization kustomize.toolkit.fluxcd.io/v1: give --flux-version" in unknown.stdout
-    allowed = run_cli("validate", "flux.yaml", "--allow-unknown-kinds", cwd=tmp_path, env=offline(tmp_path))
-    assert allowed.returncode == 0, allowed.stdout
-    # WHEN the version is given and its manifests are vendored: the typo is found
-    env = offline(tmp_path, CDK8S_FLUX_MANIFESTS=str(shared_flux))
-    result = run_cli("validate", "flux.yaml", "--flux-version", "v2.9.4", cwd=tmp_path, env=env)
+    result = run_cli("validate", "flux.yaml", cwd=tmp_path, env=offline(tmp_path))
+    # THEN the typo is found against the embedded v2.9.4 CRDs, and stderr says once which release checked it
     assert result.returncode == 4
     assert result.stdout == (
         "flux.yaml: Kustomization flux-system/apps: spec: "
         "Additional properties are not allowed ('brnach' was unexpected)\n"
     )
-    # AND a version whose manifests cannot be had is an error that says how to vendor them
-    missing = run_cli("validate", "flux.yaml", "--flux-version", "v2.0.0", cwd=tmp_path, env=env)
-    assert missing.returncode == 1 and "CDK8S_FLUX_MANIFESTS" in missing.stderr
+    assert result.stderr.count("the Flux v2.9.4 release embedded in cdk8s-flux") == 1
+    # AND the same with the version given explicitly
+    given = run_cli("validate", "flux.yaml", "--flux-version", "v2.9.4", cwd=tmp_path, env=offline(tmp_path))
+    assert given.returncode == 4 and given.stdout == result.stdout
+    # AND a version that is neither embedded nor vendored is an error that says how to vendor it
+    missing = run_cli("validate", "flux.yaml", "--flux-version", "v2.0.0", cwd=tmp_path, env=offline(tmp_path))
+    assert missing.returncode == 1 and "cdk8s-flux vendor v2.0.0" in missing.stderr
+
+
+def test_a_flux_kind_the_release_does_not_define_names_the_release(tmp_path: Path) -> None:
+    write(tmp_path / "nope.yaml", {**KUSTOMIZATION, "kind": "Nope"})
+    result = run_cli("validate", "nope.yaml", "--flux-version", "v2.9.4", cwd=tmp_path, env=offline(tmp_path))
+    assert result.returncode == 4
+    assert "define no Nope in kustomize.toolkit.fluxcd.io/v1 (it defines Kustomization in kustomize.toolkit.fluxcd.io)" in result.stdout
+    assert "give --flux-version" not in result.stdout
 
 
 def test_validate_help_imports_nothing_heavy() -> None:
@@ -179,17 +185,16 @@ def test_synth_of_an_invalid_app_keeps_the_previous_output(apps: Path, tmp_path:
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_synth_checks_flux_objects_against_the_flux_version(apps: Path, tmp_path: Path, shared_flux: Path) -> None:
-    # GIVEN an app that emits a Kustomization with `brnach`, and no CRD
+def test_synth_checks_flux_objects_of_an_app_without_flux_install(apps: Path, tmp_path: Path) -> None:
+    # GIVEN an app that emits a Kustomization with `brnach`, and no FluxInstall (Flux installed otherwise)
     app = tmp_path / "app"
     shutil.copytree(apps / "from-file", app)
     (app / "objects.json").write_text(json.dumps({"flux": [KUSTOMIZATION]}))
-    env = offline(tmp_path, CDK8S_FLUX_MANIFESTS=str(shared_flux))
-    # WHEN synthesized against Flux v2.9.4: refused, nothing written
-    result = run_cli("synth", str(app), "-o", str(tmp_path / "out"), "--flux-version", "v2.9.4", env=env)
+    # WHEN synthesized with no setup: refused against the embedded release, nothing written
+    result = run_cli("synth", str(app), "-o", str(tmp_path / "out"), env=offline(tmp_path))
     assert result.returncode == 4
     assert "Kustomization flux-system/apps: spec: Additional properties are not allowed ('brnach' was unexpected)" in result.stderr
     assert not (tmp_path / "out").exists()
-    # AND with no Flux version known, --allow-unknown-kinds lets it through unchecked
-    result = run_cli("synth", str(app), "-o", str(tmp_path / "out"), "--allow-unknown-kinds", env=offline(tmp_path))
+    # AND --no-validate writes it unchecked
+    result = run_cli("synth", str(app), "-o", str(tmp_path / "out"), "--no-validate", env=offline(tmp_path))
     assert result.returncode == 0, result.stderr

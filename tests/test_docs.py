@@ -1,7 +1,7 @@
 """The Python snippets of the README and every guide run as written.
 
 Each snippet runs in its own process and empty folder, as a user would paste it, with
-the Flux v2.9.4 manifests vendored from ../shared/flux and no network.
+no network: Flux v2 snippets use the release embedded in the package.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import SHARED_FLUX
 
 ROOT = Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
@@ -39,10 +37,7 @@ def snippets() -> list[tuple[str, int, str]]:
 @pytest.mark.parametrize(("document", "index", "code"), snippets(), ids=lambda v: str(v)[:24])
 def test_snippet_runs(document: str, index: int, code: str, tmp_path: Path) -> None:
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), CDK8S_FLUX_RELEASES_URL="http://127.0.0.1:9/releases")
-    if SHARED_FLUX.is_dir():
-        env["CDK8S_FLUX_MANIFESTS"] = str(SHARED_FLUX)
-    elif "cdk8s_flux.v2" in code and "FluxInstall" in code:
-        pytest.skip("needs the upstream Flux manifests in ../shared/flux")
+    env.pop("CDK8S_FLUX_MANIFESTS", None)
     command = [sys.executable, "-c", code]
     if "def test_" in code:
         # A snapshot test, as the guide shows: record the snapshots once, then it must pass.

@@ -25,9 +25,9 @@ def example_target() -> Any:
     return module.TARGET
 
 
-def test_renders_install_then_sync_then_the_app(shared_flux: Path, tmp_path: Path) -> None:
-    # GIVEN the upstream manifests vendored in ../shared/flux
-    env = {"CDK8S_FLUX_MANIFESTS": str(shared_flux), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+def test_renders_install_then_sync_then_the_app(tmp_path: Path) -> None:
+    # GIVEN the embedded Flux release and an empty cache
+    env = {"CDK8S_FLUX_MANIFESTS": "", "XDG_CACHE_HOME": str(tmp_path / "cache")}
     # WHEN the example is rendered
     result = run_cli("render", cwd=EXAMPLE, env=env)
     assert result.returncode == 0, result.stderr
@@ -57,7 +57,7 @@ def test_renders_install_then_sync_then_the_app(shared_flux: Path, tmp_path: Pat
             kubernetes_validate.validate(obj, "1.33.0", strict=True)
 
 
-def test_without_manifests_or_network_it_says_how_to_vendor(tmp_path: Path) -> None:
+def test_without_anything_vendored_or_network_it_renders_from_the_embedded_release(tmp_path: Path) -> None:
     # GIVEN nothing vendored, an empty cache and no network
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -69,9 +69,8 @@ def test_without_manifests_or_network_it_says_how_to_vendor(tmp_path: Path) -> N
     }
     # WHEN the example is rendered
     result = run_cli("render", cwd=EXAMPLE, env=env)
-    # THEN it fails as a synth failure, nothing on stdout, with the fix in the message
-    assert result.returncode == 3
-    assert result.stdout == ""
-    assert "cannot get the Flux v2.9.4 manifests" in result.stderr
-    assert "CDK8S_FLUX_MANIFESTS" in result.stderr and "install.yaml" in result.stderr
-    assert not (EXAMPLE / "cdk8s-flux.lock").exists()
+    # THEN it renders Flux v2.9.4 from the package, and writes no lock file and no cache
+    assert result.returncode == 0, result.stderr
+    kinds = [o["kind"] for o in yaml.safe_load_all(result.stdout) if o]
+    assert kinds.count("CustomResourceDefinition") == 11 and "GitRepository" in kinds
+    assert not (EXAMPLE / "cdk8s-flux.lock").exists() and not (tmp_path / "cache").exists()

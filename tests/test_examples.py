@@ -12,13 +12,10 @@ from cli import run_cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 APPS = sorted(p.parent for p in EXAMPLES.glob("*/cdk8s.yaml"))
-#: The Flux release whose manifests ../shared/flux holds.
+#: The Flux release embedded in the package, which the examples install.
 FLUX_VERSION = "v2.9.4"
-
-
-def needs_flux_v2(example: Path) -> bool:
-    """Whether the example builds Flux v2 objects, whose manifests come from ../shared/flux here."""
-    return any("cdk8s_flux.v2" in path.read_text() for path in example.rglob("*.py"))
+#: No network: an example that tried to download would fail.
+OFFLINE = {"CDK8S_FLUX_RELEASES_URL": "http://127.0.0.1:9/releases"}
 
 
 def test_every_example_folder_is_found() -> None:
@@ -26,13 +23,9 @@ def test_every_example_folder_is_found() -> None:
 
 
 @pytest.mark.parametrize("example", APPS, ids=lambda p: p.name)
-def test_example_renders_and_is_valid(example: Path, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    # GIVEN the example's folder, with the upstream Flux manifests vendored when it uses Flux v2, and no network
-    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "CDK8S_FLUX_RELEASES_URL": "http://127.0.0.1:9/releases"}
-    flux_version = None
-    if needs_flux_v2(example):
-        env["CDK8S_FLUX_MANIFESTS"] = str(request.getfixturevalue("shared_flux"))  # skips when ../shared is absent
-        flux_version = FLUX_VERSION
+def test_example_renders_and_is_valid(example: Path, tmp_path: Path) -> None:
+    # GIVEN the example's folder, an empty cache and no network
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "CDK8S_FLUX_MANIFESTS": "", **OFFLINE}
     # WHEN `cdk8s-flux render` runs in it (which validates before printing)
     result = run_cli("render", cwd=example, env=env)
     # THEN it prints a stream of objects
@@ -40,14 +33,13 @@ def test_example_renders_and_is_valid(example: Path, request: pytest.FixtureRequ
     objects = [o for o in yaml.safe_load_all(result.stdout) if o]
     assert objects
     # AND every object is valid, with no kind left unchecked for want of a schema
-    problems = validate_objects(objects, flux_version=flux_version, allow_unknown_kinds=False, start=example)
+    problems = validate_objects(objects, flux_version=FLUX_VERSION, allow_unknown_kinds=False, start=example)
     assert [str(p) for p in problems] == []
 
 
-def test_multi_env_applies_each_chart_folder_with_exactly_one_kustomization(shared_flux: Path, tmp_path: Path) -> None:
+def test_multi_env_applies_each_chart_folder_with_exactly_one_kustomization(tmp_path: Path) -> None:
     # GIVEN the multi-env example synthesized into the layout publish writes to dist/
-    env = {"CDK8S_FLUX_MANIFESTS": str(shared_flux), "XDG_CACHE_HOME": str(tmp_path / "cache"),
-           "CDK8S_FLUX_RELEASES_URL": "http://127.0.0.1:9/releases"}
+    env = {"CDK8S_FLUX_MANIFESTS": "", "XDG_CACHE_HOME": str(tmp_path / "cache"), **OFFLINE}
     dist = tmp_path / "dist"
     result = run_cli("synth", str(EXAMPLES / "multi-env"), "--layout", "flux", "-o", str(dist), env=env)
     assert result.returncode == 0, result.stderr

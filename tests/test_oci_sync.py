@@ -2,7 +2,7 @@
 
 One ``OciTarget`` feeds both: FluxSync writes it into the cluster's objects,
 push reads it back from the rendered objects and refuses anything else. The
-objects are checked against the Flux v2.9.4 CRDs (../shared/flux).
+objects are checked against the Flux v2.9.4 CRDs (tests/data/flux).
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def synth(**options: Any) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def crds(shared_flux: Path) -> list[dict[str, Any]]:
-    documents = yaml.safe_load_all((shared_flux / "v2.9.4" / "gotk-components.yaml").read_text())
+def crds(flux_data: Path) -> list[dict[str, Any]]:
+    documents = yaml.safe_load_all((flux_data / "v2.9.4" / "gotk-components.yaml").read_text())
     return [d for d in documents if d and d["kind"] == "CustomResourceDefinition"]
 
 

@@ -1,6 +1,6 @@
 """``ControllerCustomization``: typed per-controller changes on top of the upstream Deployments.
 
-Expected values are the upstream v2.9.4 Deployments (../shared/flux/v2.9.4/gotk-components.yaml)
+Expected values are the upstream v2.9.4 Deployments (tests/data/flux/v2.9.4/gotk-components.yaml)
 with exactly the asked change applied; flag names follow Flux's multi-tenancy lockdown guide.
 """
 
@@ -18,16 +18,16 @@ import yaml
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import ControllerCustomization, FluxInstall, FluxInstallProps, Resources
-from cdk8s_flux.v2.upstream import ENV_MANIFESTS
+from cdk8s_flux.release.lookup import ENV_MANIFESTS
 
 VERSION = "v2.9.4"
 
 
 @pytest.fixture
-def upstream(shared_flux: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
+def upstream(flux_data: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
     """The upstream Deployments of the default components, by name."""
-    monkeypatch.setenv(ENV_MANIFESTS, str(shared_flux))
-    text = (shared_flux / VERSION / "default-components" / "gotk-components.yaml").read_text()
+    monkeypatch.setenv(ENV_MANIFESTS, str(flux_data))
+    text = (flux_data / VERSION / "default-components" / "gotk-components.yaml").read_text()
     return {d["metadata"]["name"]: d for d in yaml.safe_load_all(text) if d and d["kind"] == "Deployment"}
 
 

@@ -17,8 +17,8 @@ REPO = ObjectRef(kind="HelmRepository", name="podinfo")
 
 
 @pytest.fixture
-def crds(shared_flux: Path) -> list[dict[str, Any]]:
-    return load_crds(shared_flux)
+def crds(flux_data: Path) -> list[dict[str, Any]]:
+    return load_crds(flux_data)
 
 
 def test_a_release_of_a_chart_in_another_namespace(crds: list[dict[str, Any]]) -> None:

@@ -32,8 +32,8 @@ GIT = ObjectRef(kind="GitRepository", name="flux-system")
 
 
 @pytest.fixture
-def crds(shared_flux: Path) -> list[dict[str, Any]]:
-    return load_crds(shared_flux)
+def crds(flux_data: Path) -> list[dict[str, Any]]:
+    return load_crds(flux_data)
 
 
 def test_image_automation_of_one_app(crds: list[dict[str, Any]]) -> None:

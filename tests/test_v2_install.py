@@ -1,7 +1,7 @@
 """``cdk8s_flux.v2.FluxInstall``: parity with ``flux install`` v2.9.4 output.
 
 Golden data: the three real ``flux install``/``flux bootstrap`` outputs of Flux
-v2.9.4 in ../shared/flux/v2.9.4/ (see its README). Where an option is not
+v2.9.4 in tests/data/flux/v2.9.4/ (provenance in tests/data/flux/README.md). Where an option is not
 covered by those files, the expected values follow the rules of fluxcd/flux2
 ``pkg/manifestgen/install`` (templates.go, manifests.go), quoted in each test,
 applied to the upstream file.
@@ -23,11 +23,11 @@ import yaml
 from cdk8s_flux.errors import UpstreamError, ValidationError
 from cdk8s_flux.testing import chart_objects, chart_yaml
 from cdk8s_flux.v2 import FluxInstall, FluxInstallProps, generate
-from cdk8s_flux.v2.upstream import ENV_MANIFESTS
+from cdk8s_flux.release.lookup import ENV_MANIFESTS
 
 VERSION = "v2.9.4"
 IMAGE_EXTRAS = ("image-reflector-controller", "image-automation-controller")
-#: The shared files: folder under shared/flux/v2.9.4 -> the --components-extra it was made with.
+#: The upstream files: folder under tests/data/flux/v2.9.4 -> the --components-extra it was made with.
 FILES = {
     "default-components": (),
     ".": IMAGE_EXTRAS,
@@ -40,13 +40,13 @@ RBAC_NAMES = {"critical-pods", "crd-controller", "flux-edit", "flux-view", "clus
 _loaded: dict[Path, list[dict[str, Any]]] = {}
 
 
-def upstream_file(shared_flux: Path, name: str) -> Path:
-    return shared_flux / VERSION / name / "gotk-components.yaml"
+def upstream_file(flux_data: Path, name: str) -> Path:
+    return flux_data / VERSION / name / "gotk-components.yaml"
 
 
-def upstream_objects(shared_flux: Path, name: str) -> list[dict[str, Any]]:
+def upstream_objects(flux_data: Path, name: str) -> list[dict[str, Any]]:
     """The objects of one shared file (parsed once per session; callers must not change them)."""
-    path = upstream_file(shared_flux, name)
+    path = upstream_file(flux_data, name)
     if path not in _loaded:
         _loaded[path] = [d for d in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader) if d]
     return _loaded[path]
@@ -76,10 +76,10 @@ def pod_spec(deployment: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def vendored(shared_flux: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """CDK8S_FLUX_MANIFESTS points at the shared folder, so v2.9.4 resolves to its 6-component file."""
-    monkeypatch.setenv(ENV_MANIFESTS, str(shared_flux))
-    return shared_flux
+def vendored(flux_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """CDK8S_FLUX_MANIFESTS points at the test data, so v2.9.4 resolves to its 6-component file."""
+    monkeypatch.setenv(ENV_MANIFESTS, str(flux_data))
+    return flux_data
 
 
 # --- parity with the three real outputs -------------------------------------------------------------
@@ -89,70 +89,98 @@ MISSING = [(src, dst) for src in FILES for dst in FILES if not set(FILES[dst]) <
 
 
 @pytest.mark.parametrize(("source", "wanted"), PAIRS, ids=[f"{s}->{w}" for s, w in PAIRS])
-def test_synth_equals_upstream_output_for_its_component_set(shared_flux: Path, source: str, wanted: str) -> None:
-    """Parity with flux v2.9.4: shared/flux/v2.9.4/<wanted>/gotk-components.yaml, made from <source>."""
+def test_synth_equals_upstream_output_for_its_component_set(flux_data: Path, source: str, wanted: str) -> None:
+    """Parity with flux v2.9.4: tests/data/flux/v2.9.4/<wanted>/gotk-components.yaml, made from <source>."""
     # GIVEN one real flux install output as the upstream manifests
     # WHEN FluxInstall asks for another output's --components-extra
-    objects = synth(manifests=upstream_file(shared_flux, source), components_extra=FILES[wanted])
+    objects = synth(manifests=upstream_file(flux_data, source), components_extra=FILES[wanted])
     # THEN the chart holds exactly that output's objects, in its order
-    expected = upstream_objects(shared_flux, wanted)
+    expected = upstream_objects(flux_data, wanted)
     assert [(o["kind"], o["metadata"]["name"]) for o in objects] == [
         (o["kind"], o["metadata"]["name"]) for o in expected
     ]
     assert objects == expected
 
 
+@pytest.mark.parametrize("wanted", list(FILES))
+def test_the_embedded_release_gives_each_upstream_output(flux_data: Path, wanted: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parity of the default (embedded) release with each real v2.9.4 output, objects and order."""
+    # GIVEN no manifests given, nothing vendored and no network
+    monkeypatch.delenv(ENV_MANIFESTS, raising=False)
+    monkeypatch.setenv("CDK8S_FLUX_RELEASES_URL", "http://127.0.0.1:9/releases")
+    # WHEN FluxInstall asks for that output's components
+    objects = synth(components_extra=FILES[wanted])
+    # THEN the chart holds exactly that output's objects, in its order
+    assert objects == upstream_objects(flux_data, wanted)
+
+
+def test_all_seven_components_come_from_the_embedded_release(flux_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the embedded release and every extra component
+    monkeypatch.delenv(ENV_MANIFESTS, raising=False)
+    extras = (*IMAGE_EXTRAS, "source-watcher")
+    objects = by_id(synth(components_extra=extras))
+    # THEN every object of every upstream output is there, each as the output that has its component
+    # set gives it (the source-watcher gate on kustomize- and helm-controller included)
+    expected: dict[tuple[str, str], dict[str, Any]] = {}
+    for name in FILES:
+        for obj in upstream_objects(flux_data, name):
+            expected.setdefault((obj["kind"], obj["metadata"]["name"]), obj)
+    for key in (("Deployment", "kustomize-controller"), ("Deployment", "helm-controller")):
+        expected[key] = by_id(upstream_objects(flux_data, "with-source-watcher"))[key]
+    assert len(objects) == 43 and objects == expected
+
+
 @pytest.mark.parametrize(("source", "wanted"), MISSING, ids=[f"{s}->{w}" for s, w in MISSING])
-def test_component_missing_from_the_input_is_an_error_naming_it(shared_flux: Path, source: str, wanted: str) -> None:
+def test_component_missing_from_the_input_is_an_error_naming_it(flux_data: Path, source: str, wanted: str) -> None:
     # GIVEN upstream manifests without a component that is asked for
     missing = sorted(set(FILES[wanted]) - set(FILES[source]))
     # WHEN FluxInstall is built
     with pytest.raises(UpstreamError) as raised:
-        synth(manifests=upstream_file(shared_flux, source), components_extra=FILES[wanted])
+        synth(manifests=upstream_file(flux_data, source), components_extra=FILES[wanted])
     # THEN the error names the component and how to get manifests holding it
     message = str(raised.value)
     assert all(name in message for name in missing)
     assert "install.yaml" in message and f"--components-extra={','.join(FILES[wanted])}" in message
 
 
-def test_source_watcher_feature_gate_follows_the_component(shared_flux: Path) -> None:
+def test_source_watcher_feature_gate_follows_the_component(flux_data: Path) -> None:
     """templates.go v2.9.4: with source-watcher, kustomize- and helm-controller get
     ``--feature-gates=ExternalArtifact=true`` appended; without it, they do not."""
-    with_sw = deployments(upstream_objects(shared_flux, "with-source-watcher"))
-    without = deployments(upstream_objects(shared_flux, "default-components"))
+    with_sw = deployments(upstream_objects(flux_data, "with-source-watcher"))
+    without = deployments(upstream_objects(flux_data, "default-components"))
     gate = "--feature-gates=ExternalArtifact=true"
     # the shared files show exactly this difference
     for name in ("kustomize-controller", "helm-controller"):
         assert args_of(with_sw[name]) == [*args_of(without[name]), gate]
     # WHEN the source-watcher file is asked for the defaults, the gate goes
-    dropped = deployments(synth(manifests=upstream_file(shared_flux, "with-source-watcher")))
+    dropped = deployments(synth(manifests=upstream_file(flux_data, "with-source-watcher")))
     assert all(gate not in args_of(d) for d in dropped.values())
     # AND WHEN source-watcher is asked for, the gate is appended to exactly those two
     kept = deployments(
-        synth(manifests=upstream_file(shared_flux, "with-source-watcher"), components_extra=("source-watcher",))
+        synth(manifests=upstream_file(flux_data, "with-source-watcher"), components_extra=("source-watcher",))
     )
     assert [n for n, d in kept.items() if gate in args_of(d)] == ["kustomize-controller", "helm-controller"]
 
 
-def test_component_order_follows_the_components_list(shared_flux: Path) -> None:
+def test_component_order_follows_the_components_list(flux_data: Path) -> None:
     """flux install lists the component bases as resources in the order of --components."""
     order = ("helm-controller", "source-controller", "kustomize-controller")
-    objects = synth(manifests=upstream_file(shared_flux, "default-components"), components=order)
+    objects = synth(manifests=upstream_file(flux_data, "default-components"), components=order)
     labels = [o["metadata"]["labels"] for o in objects]
     seen = [lab["app.kubernetes.io/component"] for lab in labels if "app.kubernetes.io/component" in lab]
     assert list(dict.fromkeys(seen)) == list(order)
 
 
-def test_input_order_does_not_matter(shared_flux: Path) -> None:
+def test_input_order_does_not_matter(flux_data: Path) -> None:
     """A globally sorted input (the release's install.yaml is built that way) gives the same output."""
-    shuffled = list(upstream_objects(shared_flux, "."))
+    shuffled = list(upstream_objects(flux_data, "."))
     random.Random(4).shuffle(shuffled)
     props = FluxInstallProps(version=VERSION, components_extra=IMAGE_EXTRAS)
-    assert generate(props, shuffled) == upstream_objects(shared_flux, ".")
+    assert generate(props, shuffled) == upstream_objects(flux_data, ".")
 
 
-def test_generate_does_not_change_its_input(shared_flux: Path) -> None:
-    original = upstream_objects(shared_flux, ".")
+def test_generate_does_not_change_its_input(flux_data: Path) -> None:
+    original = upstream_objects(flux_data, ".")
     before = json.dumps(original, sort_keys=True)
     generate(FluxInstallProps(version=VERSION, namespace="gitops", registry="", toleration_keys=("a",)), original)
     assert json.dumps(original, sort_keys=True) == before
@@ -253,11 +281,11 @@ def test_cluster_domain(vendored: Path) -> None:
         assert args_of(deployment) == expected, name
 
 
-def test_source_watcher_advertises_its_own_storage_address(shared_flux: Path) -> None:
+def test_source_watcher_advertises_its_own_storage_address(flux_data: Path) -> None:
     """PR #5574 (in v2.9): source-watcher's args/6 names source-watcher, not source-controller."""
     ours = deployments(
         synth(
-            manifests=upstream_file(shared_flux, "with-source-watcher"),
+            manifests=upstream_file(flux_data, "with-source-watcher"),
             components_extra=("source-watcher",),
             cluster_domain="cluster.example",
         )
@@ -329,10 +357,10 @@ def test_labels_carry_instance_part_of_and_version(vendored: Path) -> None:
 # --- errors ---------------------------------------------------------------------------------------
 
 
-def test_version_of_the_file_must_match(shared_flux: Path) -> None:
+def test_version_of_the_file_must_match(flux_data: Path) -> None:
     with pytest.raises(UpstreamError, match=r"holds Flux v2\.9\.4, but version='v2\.9\.3'"):
         chart = cdk8s.Chart(cdk8s.Testing.app(), "flux")
-        FluxInstall(chart, "flux", version="v2.9.3", manifests=upstream_file(shared_flux, "."))
+        FluxInstall(chart, "flux", version="v2.9.3", manifests=upstream_file(flux_data, "."))
 
 
 @pytest.mark.parametrize(
@@ -411,13 +439,13 @@ def test_install_builds_with_kubectl_kustomize(vendored: Path, tmp_path: Path, k
     assert by_id(built) == by_id(ours)
 
 
-def test_rbac_names_without_the_suffix_get_it(shared_flux: Path) -> None:
+def test_rbac_names_without_the_suffix_get_it(flux_data: Path) -> None:
     """roles/kustomization.yaml: ``nameSuffix: -<ns>`` on rbac.yaml, whose names have no suffix
     (as in a file built without flux install's templating); roleRef follows the ClusterRole."""
-    unsuffixed = json.loads(json.dumps(upstream_objects(shared_flux, "default-components")))
+    unsuffixed = json.loads(json.dumps(upstream_objects(flux_data, "default-components")))
     for obj in unsuffixed:
         if obj["metadata"]["name"].removesuffix("-flux-system") in RBAC_NAMES:
             obj["metadata"]["name"] = obj["metadata"]["name"].removesuffix("-flux-system")
         if obj.get("roleRef", {}).get("name") == "crd-controller-flux-system":
             obj["roleRef"]["name"] = "crd-controller"
-    assert generate(FluxInstallProps(version=VERSION), unsuffixed) == upstream_objects(shared_flux, "default-components")
+    assert generate(FluxInstallProps(version=VERSION), unsuffixed) == upstream_objects(flux_data, "default-components")

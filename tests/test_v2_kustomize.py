@@ -36,8 +36,8 @@ SOURCE = ObjectRef(kind="GitRepository", name="flux-system")
 
 
 @pytest.fixture
-def crds(shared_flux: Path) -> list[dict[str, Any]]:
-    return load_crds(shared_flux)
+def crds(flux_data: Path) -> list[dict[str, Any]]:
+    return load_crds(flux_data)
 
 
 def test_defaults_are_those_of_flux_create_kustomization(crds: list[dict[str, Any]]) -> None:

@@ -31,8 +31,8 @@ ALL_KUSTOMIZATIONS = ObjectSelector(kind="Kustomization")
 
 
 @pytest.fixture
-def crds(shared_flux: Path) -> list[dict[str, Any]]:
-    return load_crds(shared_flux)
+def crds(flux_data: Path) -> list[dict[str, Any]]:
+    return load_crds(flux_data)
 
 
 def test_an_alert_on_the_objects_of_the_app(crds: list[dict[str, Any]]) -> None:

@@ -70,8 +70,8 @@ def synth(build: Callable[[cdk8s.Chart], Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def crds(shared_flux: Path) -> list[dict[str, Any]]:
-    return load_crds(shared_flux)
+def crds(flux_data: Path) -> list[dict[str, Any]]:
+    return load_crds(flux_data)
 
 
 def git(ref: GitRepositoryRef, **options: Any) -> Callable[[cdk8s.Chart], Any]:

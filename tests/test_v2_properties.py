@@ -55,7 +55,7 @@ from cdk8s_flux.v2.sources import GitRepository, HelmRepository
 from fluxcrds import cel_problems, load_crds, schema_problems
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "flux"
+FLUX_DATA = Path(__file__).resolve().parent / "data" / "flux"
 
 
 @dataclass(frozen=True)
@@ -281,9 +281,7 @@ STRATEGIES: dict[type[FluxObjectProps], st.SearchStrategy[dict[str, Any]]] = {
 
 @pytest.fixture(scope="module")
 def crds() -> list[dict[str, Any]]:
-    if not SHARED.is_dir():
-        pytest.skip("upstream Flux data not found at ../shared/flux")
-    return load_crds(SHARED)
+    return load_crds(FLUX_DATA)
 
 
 def admitted_or_refused(props_type: type[FluxObjectProps], options: dict[str, Any], crds: list[dict[str, Any]]) -> dict[str, Any] | None:

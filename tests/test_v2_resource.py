@@ -1,7 +1,7 @@
 """``cdk8s_flux.v2.resource``: naming, metadata, references and the escape hatch shared by every Flux construct.
 
 The API versions are checked against the CRDs of Flux v2.9.4
-(../shared/flux/v2.9.4/gotk-components.yaml).
+(tests/data/flux/v2.9.4/gotk-components.yaml).
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ def git(scope: cdk8s.Chart, id: str = "app", **options: Any) -> GitRepository:
 
 
 @pytest.fixture
-def crds(shared_flux: Path) -> list[dict[str, Any]]:
-    return load_crds(shared_flux)
+def crds(flux_data: Path) -> list[dict[str, Any]]:
+    return load_crds(flux_data)
 
 
 def test_each_kind_is_emitted_in_the_one_version_flux_2_9_serves_and_stores(crds: list[dict[str, Any]]) -> None:

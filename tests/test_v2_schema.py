@@ -16,9 +16,9 @@ VERSION = "v2.9.4"
 
 
 @pytest.fixture
-def crds(shared_flux: Path) -> list[dict[str, Any]]:
+def crds(flux_data: Path) -> list[dict[str, Any]]:
     """Every CRD of Flux v2.9.4 (the source-watcher file also has ArtifactGenerator)."""
-    path = shared_flux / VERSION / "with-source-watcher" / "gotk-components.yaml"
+    path = flux_data / VERSION / "with-source-watcher" / "gotk-components.yaml"
     documents = yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader)
     return [o for o in documents if o and o["kind"] == "CustomResourceDefinition"]
 
@@ -32,8 +32,8 @@ def git_repository(**spec: Any) -> dict[str, Any]:
     }
 
 
-def test_the_shared_gotk_sync_objects_are_valid(crds: list[dict[str, Any]], shared_flux: Path) -> None:
-    objects = list(yaml.safe_load_all((shared_flux / VERSION / "gotk-sync.yaml").read_text()))
+def test_the_shared_gotk_sync_objects_are_valid(crds: list[dict[str, Any]], flux_data: Path) -> None:
+    objects = list(yaml.safe_load_all((flux_data / VERSION / "gotk-sync.yaml").read_text()))
     assert validate_objects(objects, crds) == []
 
 

@@ -32,8 +32,8 @@ HELM_REPO = ObjectRef(kind="HelmRepository", name="charts")
 
 
 @pytest.fixture
-def crds(shared_flux: Path) -> list[dict[str, Any]]:
-    return load_crds(shared_flux)
+def crds(flux_data: Path) -> list[dict[str, Any]]:
+    return load_crds(flux_data)
 
 
 def admitted(obj: dict[str, Any], crds: list[dict[str, Any]]) -> dict[str, Any]:

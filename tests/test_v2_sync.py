@@ -1,6 +1,6 @@
 """``cdk8s_flux.v2.FluxSync``: parity with ``flux bootstrap``'s gotk-sync.yaml (Flux v2.9.4).
 
-Golden data: ../shared/flux/v2.9.4/gotk-sync.yaml (SSH deploy key) and
+Golden data: tests/data/flux/v2.9.4/gotk-sync.yaml (SSH deploy key) and
 with-source-watcher/gotk-sync.yaml (``--token-auth``, HTTPS); both made with the
 defaults but ``--path``. Their objects are validated against the v2.9.4 CRDs.
 """
@@ -20,7 +20,7 @@ from cdk8s_flux.target import GitTarget, OciTarget, sync_target
 from cdk8s_flux.testing import chart_objects, chart_yaml
 from cdk8s_flux.v2 import FluxInstall, FluxSync, FluxSyncProps
 from cdk8s_flux.v2.schema import validate_objects
-from cdk8s_flux.v2.upstream import ENV_MANIFESTS
+from cdk8s_flux.release.lookup import ENV_MANIFESTS
 
 VERSION = "v2.9.4"
 
@@ -36,15 +36,15 @@ def synth(**options: Any) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def crds(shared_flux: Path) -> list[dict[str, Any]]:
+def crds(flux_data: Path) -> list[dict[str, Any]]:
     """The CRDs of Flux v2.9.4, from the upstream file."""
-    return [o for o in load(shared_flux / VERSION / "gotk-components.yaml") if o["kind"] == "CustomResourceDefinition"]
+    return [o for o in load(flux_data / VERSION / "gotk-components.yaml") if o["kind"] == "CustomResourceDefinition"]
 
 
 @pytest.mark.parametrize("folder", [".", "with-source-watcher"])
-def test_bootstrap_defaults_equal_gotk_sync(shared_flux: Path, folder: str) -> None:
-    """Parity with flux v2.9.4 bootstrap: shared/flux/v2.9.4/<folder>/gotk-sync.yaml."""
-    expected = load(shared_flux / VERSION / folder / "gotk-sync.yaml")
+def test_bootstrap_defaults_equal_gotk_sync(flux_data: Path, folder: str) -> None:
+    """Parity with flux v2.9.4 bootstrap: tests/data/flux/v2.9.4/<folder>/gotk-sync.yaml."""
+    expected = load(flux_data / VERSION / folder / "gotk-sync.yaml")
     # GIVEN only what bootstrap was given: the repository URL and --path
     url = expected[0]["spec"]["url"]
     path = expected[1]["spec"]["path"].removeprefix("./")
@@ -166,10 +166,10 @@ def test_invalid_options(options: dict[str, Any], field: str) -> None:
 
 
 def test_install_and_sync_build_with_kubectl_kustomize(
-    shared_flux: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kubectl: str
+    flux_data: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kubectl: str
 ) -> None:
     # GIVEN the install and the sync in two charts, written as bootstrap lays them out
-    monkeypatch.setenv(ENV_MANIFESTS, str(shared_flux))
+    monkeypatch.setenv(ENV_MANIFESTS, str(flux_data))
     app = cdk8s.Testing.app()
     install = cdk8s.Chart(app, "flux-install")
     FluxInstall(install, "flux", version=VERSION)
@@ -178,7 +178,7 @@ def test_install_and_sync_build_with_kubectl_kustomize(
     (tmp_path / "gotk-components.yaml").write_text(chart_yaml(install))
     (tmp_path / "gotk-sync.yaml").write_text(chart_yaml(sync))
     (tmp_path / "kustomization.yaml").write_text(
-        (shared_flux / VERSION / "kustomization.yaml").read_text()  # bootstrap's own kustomization.yaml
+        (flux_data / VERSION / "kustomization.yaml").read_text()  # bootstrap's own kustomization.yaml
     )
     # WHEN kubectl kustomize builds the folder
     result = subprocess.run([kubectl, "kustomize", str(tmp_path)], capture_output=True, text=True, check=False)

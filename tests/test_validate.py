@@ -26,9 +26,9 @@ def fresh_upstream_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
 
 
 @pytest.fixture
-def flux_crds(shared_flux: Path) -> list[dict[str, Any]]:
+def flux_crds(flux_data: Path) -> list[dict[str, Any]]:
     """The CRDs of Flux v2.9.4 as ``flux install`` writes them (upstream file, unmodified)."""
-    text = (shared_flux / FLUX / "gotk-components.yaml").read_text()
+    text = (flux_data / FLUX / "gotk-components.yaml").read_text()
     return [o for o in yaml.load_all(text, Loader=yaml.CSafeLoader) if o and o["kind"] == "CustomResourceDefinition"]
 
 
@@ -159,10 +159,10 @@ def test_a_flux_api_version_the_crd_no_longer_serves(flux_crds: list[dict[str, A
     assert problem.message.endswith("does not serve kustomize.toolkit.fluxcd.io/v1beta2; use kustomize.toolkit.fluxcd.io/v1")
 
 
-def test_the_upstream_sync_objects_are_valid(shared_flux: Path) -> None:
+def test_the_upstream_sync_objects_are_valid(flux_data: Path) -> None:
     files = {}
     for name in ("gotk-components.yaml", "gotk-sync.yaml"):
-        files[name] = [o for o in yaml.safe_load_all((shared_flux / FLUX / name).read_text()) if o]
+        files[name] = [o for o in yaml.safe_load_all((flux_data / FLUX / name).read_text()) if o]
     assert validate_files(files) == []
 
 
@@ -170,17 +170,19 @@ def test_the_upstream_sync_objects_are_valid(shared_flux: Path) -> None:
 
 
 def test_a_kind_without_crd_is_a_problem_unless_allowed() -> None:
-    objects = [widget(size=1), kustomization()]
+    # GIVEN a kind of a group nobody defines, a valid Kustomization and a Flux kind that does not exist
+    nope = {**kustomization(), "kind": "Nope"}
+    objects = [widget(size=1), kustomization(), nope]
     problems = validate_objects(objects)
-    assert [p.kind for p in problems] == ["Widget", "Kustomization"]
+    # THEN the Kustomization is checked against the embedded release; the other two are unknown
+    assert [p.kind for p in problems] == ["Widget", "Nope"]
     assert problems[0].message == (
         "no CRD schema for Widget example.com/v1: validate it together with the CustomResourceDefinition "
-        "that defines it, or pass --allow-unknown-kinds"
+        "that defines it, or allow unknown kinds"
     )
-    assert problems[1].message == (
-        "no CRD schema for Kustomization kustomize.toolkit.fluxcd.io/v1: give --flux-version or vendor "
-        "manifests (CDK8S_FLUX_MANIFESTS), or pass --allow-unknown-kinds"
-    )
+    assert problems[1].message.startswith(
+        "the CRDs of the Flux v2.9.4 release embedded in cdk8s-flux"
+    ) and "define no Nope in kustomize.toolkit.fluxcd.io/v1 (it defines Kustomization in kustomize.toolkit.fluxcd.io)" in problems[1].message
     assert validate_objects(objects, allow_unknown_kinds=True) == []
 
 
@@ -193,26 +195,26 @@ def test_allow_unknown_kinds_still_checks_kinds_with_a_schema() -> None:
 
 
 def test_crds_from_the_upstream_manifests_of_the_flux_version_given(
-    shared_flux: Path, monkeypatch: pytest.MonkeyPatch
+    flux_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CDK8S_FLUX_MANIFESTS", str(shared_flux))
+    monkeypatch.setenv("CDK8S_FLUX_MANIFESTS", str(flux_data))
     problems = validate_objects([kustomization(brnach="main")], flux_version=FLUX)
     assert [(p.path, p.message) for p in problems] == [
         ("spec", "Additional properties are not allowed ('brnach' was unexpected)")
     ]
 
 
-def test_the_flux_version_from_the_labels_of_flux_objects(shared_flux: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_flux_version_from_the_labels_of_flux_objects(flux_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN the flux-system Namespace as flux install labels it, without any CRD
-    monkeypatch.setenv("CDK8S_FLUX_MANIFESTS", str(shared_flux))
+    monkeypatch.setenv("CDK8S_FLUX_MANIFESTS", str(flux_data))
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "flux-system", "labels": {
         "app.kubernetes.io/part-of": "flux", "app.kubernetes.io/version": FLUX}}}
     problems = validate_objects([namespace, kustomization(brnach="main")])
     assert [p.path for p in problems] == ["spec"]
 
 
-def test_the_flux_version_from_the_lock_file(shared_flux: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CDK8S_FLUX_MANIFESTS", str(shared_flux))
+def test_the_flux_version_from_the_lock_file(flux_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CDK8S_FLUX_MANIFESTS", str(flux_data))
     (tmp_path / "repo" / "app").mkdir(parents=True)
     (tmp_path / "repo" / ".git").mkdir()
     (tmp_path / "repo" / "cdk8s-flux.lock").write_text(
@@ -222,23 +224,38 @@ def test_the_flux_version_from_the_lock_file(shared_flux: Path, tmp_path: Path, 
     assert [p.path for p in problems] == ["spec"]
 
 
-def test_an_inferred_flux_version_that_cannot_be_had_is_explained_in_the_problem(tmp_path: Path) -> None:
+def test_an_inferred_flux_version_that_cannot_be_had_falls_back_to_the_embedded_one_and_says_so(tmp_path: Path) -> None:
+    # GIVEN Flux objects labelled with a release that is neither embedded nor vendored
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "flux-system", "labels": {
         "app.kubernetes.io/part-of": "flux", "app.kubernetes.io/version": "v2.0.0"}}}
-    (problem,) = validate_objects([namespace, kustomization()])
-    assert "the manifests of Flux v2.0.0, from the app.kubernetes.io/version label, could not be had" in problem.message
+    reported: list[str] = []
+    # WHEN validated
+    problems = validate_objects([namespace, kustomization(brnach="main")], start=tmp_path, report=reported.append)
+    # THEN the embedded release checks them, and the one report says why
+    assert [p.path for p in problems] == ["spec"]
+    (line,) = reported
+    assert "embedded" in line and "Flux v2.0.0, from the Flux objects' app.kubernetes.io/version label, could not be had" in line
+
+
+def test_the_release_used_is_reported_once_and_only_when_needed() -> None:
+    reported: list[str] = []
+    validate_objects([kustomization(), kustomization(path="./b")], report=reported.append)
+    assert len(reported) == 1 and "Flux v2.9.4 release embedded" in reported[0]
+    reported.clear()
+    validate_objects([deployment()], report=reported.append)
+    assert reported == []
 
 
 def test_a_flux_version_given_that_cannot_be_had_is_an_error() -> None:
-    with pytest.raises(UpstreamError, match="CDK8S_FLUX_MANIFESTS"):
+    with pytest.raises(UpstreamError, match="cdk8s-flux vendor v2.0.0"):
         validate_objects([kustomization()], flux_version="v2.0.0")
     with pytest.raises(ValidationError, match="pinned Flux release"):
         validate_objects([kustomization()], flux_version="latest")
 
 
-def test_crds_in_the_output_win_over_upstream(shared_flux: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crds_in_the_output_win_over_upstream(flux_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN a Kustomization CRD of the app's own that serves only v9 (not what Flux ships)
-    monkeypatch.setenv("CDK8S_FLUX_MANIFESTS", str(shared_flux))
+    monkeypatch.setenv("CDK8S_FLUX_MANIFESTS", str(flux_data))
     crd = {**WIDGET_CRD, "metadata": {"name": "kustomizations.kustomize.toolkit.fluxcd.io"}, "spec": {
         **WIDGET_CRD["spec"], "group": "kustomize.toolkit.fluxcd.io",
         "names": {"kind": "Kustomization", "plural": "kustomizations"},

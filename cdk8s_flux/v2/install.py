@@ -2,7 +2,7 @@
 
 ``FluxInstallProps`` mirrors ``flux install``'s flags with the CLI's defaults.
 ``generate`` is the pure transformation, like flux2's ``manifestgen/install``:
-it takes the upstream objects of a release (see ``upstream``) and applies the
+it takes the upstream objects of a release (see ``cdk8s_flux.release``) and applies the
 options to them exactly as the CLI's kustomization does. ``FluxInstall`` adds
 the result to a chart.
 """
@@ -21,7 +21,7 @@ from cdk8s_flux import validation
 from cdk8s_flux.errors import UpstreamError, ValidationError
 from cdk8s_flux.kube import api_object
 from cdk8s_flux.props import resolve_props
-from cdk8s_flux.v2 import upstream
+from cdk8s_flux import release
 from cdk8s_flux.v2.controllers import ControllerCustomization, customize, qualified_name
 
 #: ``flux install --components`` default.
@@ -65,7 +65,7 @@ class FluxInstallProps:
     """The options of ``flux install``, in snake_case, with the CLI's defaults.
 
     version: the Flux release, such as ``v2.9.4`` (required: it pins the upstream manifests).
-    manifests: a vendored upstream file (see ``upstream``); default: look it up.
+    manifests: a release file the user keeps; default: the embedded release, else the lookup of ``cdk8s_flux.release``.
     components / components_extra: which controllers; the four defaults, plus any of
     image-reflector-controller, image-automation-controller, source-watcher.
     namespace: default ``flux-system``. network_policy: the three NetworkPolicies (default on).
@@ -91,7 +91,7 @@ class FluxInstallProps:
     controllers: Mapping[str, ControllerCustomization] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        upstream.check_version(self.version)
+        release.check_version(self.version)
         components = self.all_components
         if not components:
             raise ValidationError("components", self.components, "no component selected", "keep the defaults")
@@ -376,7 +376,7 @@ class FluxInstall(Construct):
     def __init__(self, scope: Construct, id: str, props: FluxInstallProps | None = None, **options: Any) -> None:
         super().__init__(scope, id)
         self.props = props = resolve_props("FluxInstall", FluxInstallProps, props, options)
-        self.upstream = upstream.load(props.version, props.manifests)
+        self.upstream = release.load(props.version, props.manifests)
         self.manifests = tuple(generate(props, self.upstream.objects, source=self.upstream.source))
         self.crds = tuple(o for o in self.manifests if o["kind"] == "CustomResourceDefinition")
         self.objects = tuple(api_object(self, f"{o['kind']}-{o['metadata']['name']}", o) for o in self.manifests)
