@@ -1,4 +1,4 @@
-"""Synthesized manifest files and the one multi-document stream made of them."""
+"""Synthesized manifest files, the one multi-document stream made of them, and YAML as Flux writes it."""
 
 from __future__ import annotations
 
@@ -11,8 +11,45 @@ from cdk8s_flux.errors import SynthError
 
 try:  # libyaml is much faster on large CRDs; fall back to pure Python.
     _Loader: type = yaml.CSafeLoader
+    _Dumper: type = yaml.CSafeDumper
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
+    _Dumper = yaml.SafeDumper
+
+# Plain scalars that Go's YAML (sigs.k8s.io/yaml, as flux and kubectl write) reads as another
+# type, so it writes such strings double-quoted; "y" and "n" are booleans there too.
+_NOT_STRING_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")
+)
+_GO_BOOLEANS = frozenset({"y", "Y", "n", "N"})
+
+
+class _GoStyleDumper(_Dumper):  # type: ignore[misc, valid-type]
+    """PyYAML's emitter with the string styles of Go's YAML encoder."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    tag = "tag:yaml.org,2002:str"
+    if "\n" in value:
+        return dumper.represent_scalar(tag, value, style="|")
+    if value in _GO_BOOLEANS or dumper.resolve(yaml.ScalarNode, value, (True, False)) in _NOT_STRING_TAGS:
+        return dumper.represent_scalar(tag, value, style='"')
+    return dumper.represent_scalar(tag, value)
+
+
+_GoStyleDumper.add_representer(str, _represent_str)
+
+
+def dump_documents(objects: list[dict[str, Any]]) -> str:
+    """Objects as one YAML stream, formatted as ``flux install --export`` writes them.
+
+    Keys keep their order; each document starts with ``---``. For the Flux
+    release manifests this reproduces the upstream bytes exactly (a test checks it).
+    """
+    return "".join(
+        "---\n" + yaml.dump(obj, Dumper=_GoStyleDumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
+        for obj in objects
+    )
 
 
 @dataclass(frozen=True)
