@@ -261,6 +261,22 @@ def test_invalid_core_object_is_refused_custom_kinds_are_not_checked(world: GitW
     assert publish(world, repo, "--no-validate").returncode == 0
 
 
+def test_a_flux_object_of_an_app_without_flux_install_is_checked_against_the_embedded_release(world: GitWorld) -> None:
+    # GIVEN an app whose Kustomization has a typo, and no FluxInstall (Flux was installed by bootstrap)
+    typo = {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": "flux-system"},
+            "spec": {"interval": "10m", "path": "./apps", "prune": True, "healthChecksExprs": [],
+                     "sourceRef": {"kind": "GitRepository", "name": "flux-system"}}}
+    remote = world.bare_remote()
+    repo = world.source(remote.as_uri(), {"flux": [typo]})
+    # WHEN published
+    result = publish(world, repo)
+    # THEN it is refused before anything reaches git
+    assert result.returncode == 4, result.stderr
+    assert "'healthChecksExprs' was unexpected" in result.stderr
+    assert world.tip(remote) is None
+
+
 def test_dry_run_reports_files_and_objects_and_writes_nothing(world: GitWorld) -> None:
     remote = world.bare_remote()
     repo = world.source(remote.as_uri(), APP)
