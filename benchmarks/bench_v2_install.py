@@ -24,7 +24,7 @@ import cdk8s_flux  # noqa: F401  (Node selection before cdk8s)
 import cdk8s
 
 from benchmarks.harness import Comparison, interleaved
-from cdk8s_flux import release
+from cdk8s_flux.release import lookup
 from cdk8s_flux.v2 import FluxInstall, FluxInstallProps, generate
 
 VERSION = "v2.9.4"
@@ -64,7 +64,7 @@ def raw_objects(chart: cdk8s.Chart, objects: list[dict]) -> None:
 
 def _generated() -> list[dict]:
     props = FluxInstallProps(version=VERSION, components_extra=EXTRAS)
-    return generate(props, release.load(VERSION).objects)
+    return generate(props, lookup.load(VERSION).objects)
 
 
 def ours() -> None:

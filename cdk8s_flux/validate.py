@@ -217,9 +217,9 @@ class CrdSet:
 @lru_cache(maxsize=8)
 def _upstream_crds(version: str, start: Path | None) -> CrdSet:
     """The CRDs of Flux ``version``'s upstream manifests, parsed and compiled once per process."""
-    from cdk8s_flux import release
+    from cdk8s_flux.release import lookup
 
-    manifests = release.load(version, start=start)
+    manifests = lookup.load(version, start=start)
     crds = tuple(o for o in manifests.objects if o.get("kind") == _CRD_KIND)
     return CrdSet(source=f"the CRDs of {manifests.source}", crds=crds)
 
@@ -351,7 +351,8 @@ def flux_release_for(flux_version: str | None, objects: Iterable[dict[str, Any]]
     ``FluxInstall`` are labelled with; else the one ``cdk8s-flux.lock`` pins;
     else the release embedded in cdk8s-flux.
     """
-    from cdk8s_flux.release import EMBEDDED_VERSION, lookup
+    from cdk8s_flux.release import lookup
+    from cdk8s_flux.release.embedded import EMBEDDED_VERSION
 
     if flux_version:
         return flux_version, "asked for"
@@ -370,7 +371,7 @@ def _upstream_for(flux_version: str | None, objects: list[dict[str, Any]], start
     A release asked for must be had; one only inferred falls back to the embedded release, and the note says so.
     """
     from cdk8s_flux.errors import UpstreamError
-    from cdk8s_flux.release import EMBEDDED_VERSION
+    from cdk8s_flux.release.embedded import EMBEDDED_VERSION
 
     version, origin = flux_release_for(flux_version, objects, start)
     if flux_version or version == EMBEDDED_VERSION:

@@ -90,7 +90,7 @@ def test_the_release_is_read_once_per_process() -> None:
 def test_loading_the_release_does_not_start_cdk8s() -> None:
     # the checks of validate and the delivery commands use the release without Node
     code = (
-        "import sys; from cdk8s_flux import release; release.load('v2.9.4'); "
+        "import sys; from cdk8s_flux.release import lookup; lookup.load('v2.9.4'); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cdk8s', 'jsii', 'constructs')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -1,10 +1,6 @@
-"""Flux v2 release data: the release embedded in the package, and the lookup of any other.
+"""Flux v2 release data: the release embedded in the package (``embedded``), the lookup of
+any other (``lookup``), the lock file that pins them (``lock``) and ``cdk8s-flux vendor`` (``vendor``).
 
-Nothing here imports cdk8s, so the checks of ``validate`` and the delivery
-commands can use the release without starting Node.
+Nothing here imports cdk8s, so the checks and the delivery commands use the
+release without starting Node; this file imports nothing, so ``--help`` stays light.
 """
-
-from cdk8s_flux.release.embedded import EMBEDDED_VERSION, EMBEDDED_VERSIONS
-from cdk8s_flux.release.lookup import ENV_MANIFESTS, UpstreamManifests, check_version, load
-
-__all__ = ["EMBEDDED_VERSION", "EMBEDDED_VERSIONS", "ENV_MANIFESTS", "UpstreamManifests", "check_version", "load"]

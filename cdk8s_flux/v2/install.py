@@ -21,7 +21,7 @@ from cdk8s_flux import validation
 from cdk8s_flux.errors import UpstreamError, ValidationError
 from cdk8s_flux.kube import api_object
 from cdk8s_flux.props import resolve_props
-from cdk8s_flux import release
+from cdk8s_flux.release import lookup
 from cdk8s_flux.v2.controllers import ControllerCustomization, customize, qualified_name
 
 #: ``flux install --components`` default.
@@ -91,7 +91,7 @@ class FluxInstallProps:
     controllers: Mapping[str, ControllerCustomization] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        release.check_version(self.version)
+        lookup.check_version(self.version)
         components = self.all_components
         if not components:
             raise ValidationError("components", self.components, "no component selected", "keep the defaults")
@@ -376,7 +376,7 @@ class FluxInstall(Construct):
     def __init__(self, scope: Construct, id: str, props: FluxInstallProps | None = None, **options: Any) -> None:
         super().__init__(scope, id)
         self.props = props = resolve_props("FluxInstall", FluxInstallProps, props, options)
-        self.upstream = release.load(props.version, props.manifests)
+        self.upstream = lookup.load(props.version, props.manifests)
         self.manifests = tuple(generate(props, self.upstream.objects, source=self.upstream.source))
         self.crds = tuple(o for o in self.manifests if o["kind"] == "CustomResourceDefinition")
         self.objects = tuple(api_object(self, f"{o['kind']}-{o['metadata']['name']}", o) for o in self.manifests)
