@@ -501,8 +501,8 @@ def _list_flag(value: str) -> list[str]:
 
 
 def _cmd_install(args: argparse.Namespace) -> int:
-    from cdk8s_flux.release import lookup
     from cdk8s_flux.manifests import dump_documents
+    from cdk8s_flux.release import lookup
     from cdk8s_flux.v2.install import DEFAULT_COMPONENTS, FluxInstallProps, generate
 
     if not args.export:

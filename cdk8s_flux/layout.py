@@ -103,8 +103,9 @@ def chart_folder(chart: Any) -> str:
     It is the name cdk8s gives the chart's file, so a folder can be traced back
     to its chart in the code.
     """
-    import cdk8s_flux  # noqa: F401  (Node for jsii before cdk8s loads)
     import cdk8s
+
+    import cdk8s_flux  # noqa: F401  (Node for jsii before cdk8s loads)
 
     return cdk8s.Names.to_dns_label(chart)
 

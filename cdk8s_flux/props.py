@@ -7,7 +7,8 @@ same; this is the one place that turns either form into the props value.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from cdk8s_flux.errors import ValidationError
 

@@ -8,13 +8,14 @@ means the two cannot drift apart.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Union
+from typing import Any, Union
 from urllib.parse import urlsplit
 
 from cdk8s_flux import validation
-from cdk8s_flux.validation import git_branch
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.validation import git_branch
 
 #: URL schemes a Flux v2 GitRepository accepts (its CRD pattern is ``^(http|https|ssh)://.*$``).
 FLUX_GIT_SCHEMES = ("ssh", "https", "http")

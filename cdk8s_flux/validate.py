@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from cdk8s_flux.errors import CdkFluxError, RefusedContentError, ValidationError
 
@@ -69,7 +70,7 @@ class Problem:
 # --- core kinds: kubernetes-validate's strict schemas ---------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _all_versions() -> tuple[str, ...]:
     from kubernetes_validate import utils
 
@@ -90,7 +91,7 @@ def _minor(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:2])
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema_version(version: str) -> str:
     """The kubernetes-validate schema set for ``version``: the newest that is not newer than it."""
     from kubernetes_validate import utils
@@ -109,14 +110,14 @@ def _folder(schema_set: str) -> str:
     return f"kubernetes-json-schema/v{schema_set}-local-strict"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _definitions(schema_set: str) -> dict[str, Any]:
     from kubernetes_validate import utils
 
     return utils.schema_contents(f"{_folder(schema_set)}/_definitions.json", schema_set)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _builtin_kinds(schema_set: str) -> dict[tuple[str, str], frozenset[str]]:
     """``{(group, kind): versions}`` of every built-in kind of a schema set."""
     found: dict[tuple[str, str], set[str]] = {}
@@ -126,12 +127,12 @@ def _builtin_kinds(schema_set: str) -> dict[tuple[str, str], frozenset[str]]:
     return {key: frozenset(versions) for key, versions in found.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _builtin_groups(schema_set: str) -> frozenset[str]:
     return frozenset(group for group, _ in _builtin_kinds(schema_set))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _core_validator(schema_set: str, kind: str, api_version: str) -> Any | None:
     """A compiled strict validator for one built-in kind, or None when there is no schema."""
     import jsonschema

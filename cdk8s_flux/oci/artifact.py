@@ -29,9 +29,10 @@ from __future__ import annotations
 import hashlib
 import struct
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
 
 from cdk8s_flux.errors import ValidationError
 

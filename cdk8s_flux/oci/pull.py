@@ -16,8 +16,9 @@ import json
 import posixpath
 import tarfile
 import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from cdk8s_flux.errors import ArtifactError
 from cdk8s_flux.oci.artifact import (

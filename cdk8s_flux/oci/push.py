@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from cdk8s_flux.errors import GitError, ValidationError
@@ -190,7 +191,7 @@ def source_info(git: Any, options: PushOptions, environ: Mapping[str, str], prog
 
     commit = source_commit(git).sha
     timestamp = int(git.run("log", "-1", "--format=%ct", commit).strip())
-    created = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     revision = options.revision
     if revision is None:
         algorithm = git.object_format()

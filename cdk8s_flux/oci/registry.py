@@ -28,9 +28,10 @@ import logging
 import os
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from cdk8s_flux.errors import RegistryError, ValidationError
 from cdk8s_flux.oci.artifact import DOCKER_MANIFEST_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, Blob, sha256_digest

@@ -16,9 +16,9 @@ import posixpath
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from cdk8s_flux import __version__
 from cdk8s_flux.errors import GitError, ValidationError

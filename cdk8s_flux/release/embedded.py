@@ -14,9 +14,10 @@ import functools
 import gzip
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 #: The Flux release the package carries.
 EMBEDDED_VERSION = "v2.9.4"
@@ -139,7 +140,7 @@ def is_embedded(version: str) -> bool:
     return version in EMBEDDED_VERSIONS
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(version: str) -> EmbeddedRelease:
     """The embedded release ``version``, read and parsed once per process.
 

@@ -7,8 +7,9 @@ defaults; ``generate`` returns the objects fluxctl would print for them;
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from constructs import Construct
 

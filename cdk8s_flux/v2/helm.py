@@ -9,8 +9,9 @@ or ``chart_ref`` (an OCIRepository or HelmChart), never both.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, ClassVar
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError

@@ -9,12 +9,12 @@ or ``NumericalPolicy``, so two rules at once cannot be written.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Sequence, Union
+from typing import Any, ClassVar, Union
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.validation import git_branch
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
@@ -26,6 +26,7 @@ from cdk8s_flux.v2.resource import (
     optional,
     secret_ref,
 )
+from cdk8s_flux.validation import git_branch
 
 IMAGE_PROVIDERS = ("generic", "aws", "azure", "gcp")
 ORDERS = ("asc", "desc")

@@ -10,8 +10,9 @@ to, so the path is never typed twice.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, ClassVar
 
 import yaml
 from constructs import Construct

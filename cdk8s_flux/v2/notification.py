@@ -8,8 +8,9 @@ is an error; event sources and receiver resources may be in any namespace.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, ClassVar
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError

@@ -20,8 +20,9 @@ referrer's, and a cross-namespace reference where Flux allows none is an error.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from constructs import Construct
 
@@ -94,9 +95,7 @@ def _ref(kind: str, name: str, namespace: str | None, from_namespace: str | None
 
 def _target(value: object, field_name: str, kinds: tuple[str, ...]) -> tuple[str, str, str | None, str | None]:
     """Kind, name, namespace and apiVersion of a referenced construct or ``ObjectRef``."""
-    if isinstance(value, FluxResource):
-        kind, name, namespace, api_version = value.kind, value.name, value.namespace, value.api_version
-    elif isinstance(value, ObjectRef):
+    if isinstance(value, FluxResource) or isinstance(value, ObjectRef):
         kind, name, namespace, api_version = value.kind, value.name, value.namespace, value.api_version
     else:
         raise ValidationError(

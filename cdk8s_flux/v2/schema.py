@@ -9,9 +9,8 @@ int-or-string takes either type, ``nullable`` allows null.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
-
-import jsonschema
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from cdk8s_flux.errors import SchemaError
 
@@ -27,9 +26,7 @@ def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
     for key, value in schema.items():
         if key == "properties":
             out[key] = {name: strict_schema(sub) for name, sub in value.items()}
-        elif key in ("items", "not") and isinstance(value, dict):
-            out[key] = strict_schema(value)
-        elif key == "additionalProperties" and isinstance(value, dict):
+        elif key in ("items", "not") and isinstance(value, dict) or key == "additionalProperties" and isinstance(value, dict):
             out[key] = strict_schema(value)
         elif key in _SUBSCHEMA_LISTS:
             out[key] = [strict_schema(sub) for sub in value]

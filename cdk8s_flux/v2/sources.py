@@ -10,13 +10,13 @@ verification, layer selector) are their own small values.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.target import flux_git_url
-from cdk8s_flux.validation import git_branch
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
@@ -28,6 +28,7 @@ from cdk8s_flux.v2.resource import (
     optional,
     secret_ref,
 )
+from cdk8s_flux.validation import git_branch
 
 #: The providers each kind authenticates with (CRD enums).
 GIT_PROVIDERS = ("generic", "aws", "azure", "github")
