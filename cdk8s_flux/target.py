@@ -7,51 +7,15 @@ means the two cannot drift apart.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 from urllib.parse import urlsplit
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.validation import git_branch
-
-#: URL schemes a Flux v2 GitRepository accepts (its CRD pattern is ``^(http|https|ssh)://.*$``).
-FLUX_GIT_SCHEMES = ("ssh", "https", "http")
-
-_SCP_LIKE = re.compile(r"^(?:(?P<user>[^@/:]+)@)?(?P<host>[A-Za-z0-9.\-]+):(?P<path>(?!//).+)$")
-# An OCI tag, as the distribution spec defines it.
-_OCI_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
-
-
-def flux_git_url(field: str, value: str) -> str:
-    """A git URL a Flux v2 GitRepository accepts: ssh://, https:// or http://.
-
-    Flux v1 took the scp-like ``git@host:org/repo``; Flux v2 does not, so the
-    fix shows the same address in the ``ssh://`` form.
-    """
-    if isinstance(value, str) and "://" not in value:
-        match = _SCP_LIKE.match(value)
-        if match is not None:
-            user = f"{match['user']}@" if match["user"] else ""
-            suggestion = f"ssh://{user}{match['host']}/{match['path'].lstrip('/')}"
-            raise ValidationError(
-                field,
-                value,
-                "Flux v2 does not accept the scp-like git address form",
-                f"write it as {suggestion}",
-            )
-    validation.git_url(field, value)
-    scheme = urlsplit(value).scheme
-    if scheme not in FLUX_GIT_SCHEMES:
-        raise ValidationError(
-            field,
-            value,
-            f"a Flux v2 GitRepository does not accept {scheme}:// URLs",
-            "use ssh://git@host/org/repo or https://host/org/repo",
-        )
-    return value
+from cdk8s_flux.oci.reference import check_digest, check_provider, check_tag, parse_reference
+from cdk8s_flux.validation import flux_git_url, git_branch
 
 
 def repo_path(field: str, value: str) -> str:
@@ -125,8 +89,6 @@ class OciTarget:
     verify: Any = None
 
     def __post_init__(self) -> None:
-        from cdk8s_flux.oci.reference import check_digest, parse_reference
-
         parts = urlsplit(self.url) if isinstance(self.url, str) else None
         if parts is None or parts.scheme != "oci" or not parts.netloc or not parts.path.strip("/"):
             raise ValidationError(
@@ -142,16 +104,13 @@ class OciTarget:
             raise ValidationError(chosen[1], getattr(self, chosen[1]), f"given together with {chosen[0]}", "set one of tag, semver or digest")
         if not chosen:
             object.__setattr__(self, "tag", "latest")
-        if self.tag is not None and (not isinstance(self.tag, str) or not _OCI_TAG.match(self.tag)):
-            raise ValidationError(
-                "tag", self.tag, "not a valid OCI tag", "use up to 128 letters, digits, '_', '.' and '-', such as 'latest'"
-            )
+        if self.tag is not None:
+            check_tag("tag", self.tag)
         if self.semver is not None:
             validation.semver_range("semver", self.semver)
         if self.digest is not None:
             check_digest("digest", self.digest)
-        if self.provider not in ("generic", "aws", "azure", "gcp"):
-            raise ValidationError("provider", self.provider, "unknown provider", "use generic, aws, azure or gcp")
+        check_provider("provider", self.provider)
         if self.secret_ref is not None:
             validation.dns1123_subdomain("secret_ref", self.secret_ref)
         if self.verify is not None:
@@ -174,7 +133,7 @@ class OciTarget:
         return kustomization_path(self.path)
 
 
-Target = Union[GitTarget, OciTarget]
+Target = GitTarget | OciTarget
 
 _SOURCE_KINDS = {"GitRepository": "source.toolkit.fluxcd.io/", "OCIRepository": "source.toolkit.fluxcd.io/"}
 

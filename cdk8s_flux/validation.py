@@ -102,14 +102,38 @@ def git_url(field: str, value: str) -> str:
             "remove it from the URL and use an SSH deploy key, or for HTTPS "
             "https://$(GIT_AUTHUSER):$(GIT_AUTHKEY)@host/... with those variables from a Secret",
         )
-    if parts.scheme in ("https", "http") and parts.username and parts.password is None:
-        if not _ENV_REFERENCE.match(parts.username):
-            raise ValidationError(
-                field,
-                "<redacted>",
-                "the URL embeds a user name or token",
-                "remove it from the URL and pass credentials from a Secret",
-            )
+    if parts.scheme in ("https", "http") and parts.username and parts.password is None and not _ENV_REFERENCE.match(parts.username):
+        raise ValidationError(
+            field,
+            "<redacted>",
+            "the URL embeds a user name or token",
+            "remove it from the URL and pass credentials from a Secret",
+        )
+    return value
+
+
+#: URL schemes a Flux v2 GitRepository accepts (its CRD pattern is ``^(http|https|ssh)://.*$``).
+FLUX_GIT_SCHEMES = ("ssh", "https", "http")
+
+
+def flux_git_url(field: str, value: str) -> str:
+    """A git URL a Flux v2 GitRepository accepts: ssh://, https:// or http://.
+
+    Flux v1 took the scp-like ``git@host:org/repo``; Flux v2 does not, so the
+    fix shows the same address in the ``ssh://`` form.
+    """
+    if isinstance(value, str) and "://" not in value:
+        match = _SCP_LIKE.match(value)
+        if match is not None:
+            user = f"{match['user']}@" if match["user"] else ""
+            suggestion = f"ssh://{user}{match['host']}/{match['path'].lstrip('/')}"
+            raise ValidationError(field, value, "Flux v2 does not accept the scp-like git address form", f"write it as {suggestion}")
+    git_url(field, value)
+    scheme = urlsplit(value).scheme
+    if scheme not in FLUX_GIT_SCHEMES:
+        raise ValidationError(
+            field, value, f"a Flux v2 GitRepository does not accept {scheme}:// URLs", "use ssh://git@host/org/repo or https://host/org/repo"
+        )
     return value
 
 

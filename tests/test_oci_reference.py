@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
+
 import pytest
 
 from cdk8s_flux.errors import ValidationError
@@ -70,3 +73,33 @@ def test_bad_references_name_the_fix(text: str, problem: str, fix: str) -> None:
 def test_too_long_a_name_is_refused() -> None:
     with pytest.raises(ValidationError, match="longer than 255"):
         parse_reference("oci://ghcr.io/" + "/".join(["abcdefghij"] * 30))
+
+
+@pytest.mark.parametrize("tag", ["latest", "v1.2.3", "_x", "a" * 128, "-v1", ".x", "a" * 129, "a:b", "a b"])
+def test_one_tag_rule_for_push_the_oci_target_and_the_oci_repository(tag: str) -> None:
+    """push, OciTarget and OCIRepositoryRef take the same tags: the distribution spec's."""
+    from cdk8s_flux.target import OciTarget
+    from cdk8s_flux.v2 import OCIRepositoryRef
+
+    def accepted(make: Callable[[], object]) -> bool:
+        with contextlib.suppress(ValidationError):
+            make()
+            return True
+        return False
+
+    results = {
+        accepted(lambda: parse_reference(f"oci://ghcr.io/org/app:{tag}")),
+        accepted(lambda: OciTarget(url="oci://ghcr.io/org/app", tag=tag)),
+        accepted(lambda: OCIRepositoryRef(tag=tag)),
+    }
+    assert len(results) == 1
+
+
+def test_providers_are_the_registry_providers_of_the_crds() -> None:
+    from cdk8s_flux.oci.reference import REGISTRY_PROVIDERS, check_provider
+
+    assert check_provider("provider", "gcp") == "gcp"
+    with pytest.raises(ValidationError, match="'generic'") as raised:
+        check_provider("provider", "github")
+    assert raised.value.field == "provider"
+    assert REGISTRY_PROVIDERS == ("generic", "aws", "azure", "gcp")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.target import GitTarget, OciTarget, flux_git_url, git_branch, sync_target
+from cdk8s_flux.target import GitTarget, OciTarget, sync_target
+from cdk8s_flux.validation import flux_git_url, git_branch
 
 
 def test_git_target_defaults() -> None:

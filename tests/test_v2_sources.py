@@ -172,6 +172,7 @@ def test_oci_repository_errors(options: dict[str, Any], field: str, words: str) 
         ({"tag": "1.0", "digest": "sha256:" + "a" * 64}, "set together"),
         ({"tag": "bad tag"}, "OCI tag"),
         ({"digest": "abc"}, "digest"),
+        ({"digest": "sha512:" + "a" * 128}, "sha256"),  # source-controller takes sha256 digests only
         ({"tag": "1.0", "semver_filter": ".*"}, "set semver too"),
     ],
 )

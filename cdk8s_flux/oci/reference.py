@@ -11,13 +11,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 
 SCHEME = "oci://"
 
+#: How Flux authenticates to an OCI registry: the ``spec.provider`` enum of the OCIRepository,
+#: HelmRepository and ImageRepository CRDs (Flux v2.9.4 gotk-components.yaml), the same for all three.
+REGISTRY_PROVIDERS = ("generic", "aws", "azure", "gcp")
+
 # distribution/reference: a path component is lowercase alphanumerics joined by '.', '_', '__' or '-'s.
 _COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+# The OCI distribution spec: a tag "MUST match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}".
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
+# sha256 only: the OCIRepository CRD of Flux v2.9.4 says spec.ref.digest "should be in the format
+# 'sha256:<HASH>'" (it has no pattern), and source-controller reads it with go-containerregistry's
+# name.NewDigest, which takes sha256 and 64 lowercase hex digits and nothing else.
 _DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 _HOST_PART = re.compile(r"^(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$")
 _IPV6 = re.compile(r"^\[[0-9A-Fa-f:.]+\]$")
@@ -81,6 +90,11 @@ def check_digest(field: str, value: str) -> str:
     if not isinstance(value, str) or not _DIGEST.match(value):
         raise ValidationError(field, value, "not a sha256 digest", "write sha256: followed by 64 lowercase hex digits")
     return value
+
+
+def check_provider(field: str, value: str) -> str:
+    """A registry provider Flux knows: generic (secrets or anonymous), aws, azure or gcp (workload identity)."""
+    return validation.one_of(field, value, REGISTRY_PROVIDERS)
 
 
 def _check_registry(field: str, text: str, value: str) -> None:

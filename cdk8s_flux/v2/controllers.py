@@ -45,21 +45,11 @@ MANAGED_FLAGS = {
 _QUANTITY = re.compile(r"^[+]?(\d+(\.\d*)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+)?$")
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _FLAG = re.compile(r"^--[a-zA-Z0-9][a-zA-Z0-9-]*(=.*)?$")
-_QUALIFIED_NAME = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 
 
 def _quantity(name: str, value: str | None) -> str | None:
     if value is not None and (not isinstance(value, str) or not _QUANTITY.match(value)):
         raise ValidationError(name, value, "not a Kubernetes quantity", "write it like '2', '500m', '512Mi' or '2Gi'")
-    return value
-
-
-def qualified_name(name: str, value: str) -> str:
-    """A label, annotation or taint key: ``[prefix/]name``."""
-    if not isinstance(value, str) or not _QUALIFIED_NAME.match(value) or len(value.split("/")[-1]) > 63:
-        raise ValidationError(
-            name, value, "not a valid key", "use [dns-prefix/]name, such as 'example.com/dedicated' or 'flux'"
-        )
     return value
 
 
@@ -134,11 +124,11 @@ class ControllerCustomization:
             if not isinstance(value, str):
                 raise ValidationError(f"env[{name!r}]", value, "not a string", f"write it quoted: {str(value)!r}")
         for key, value in self.annotations.items():
-            qualified_name("annotations", key)
+            validation.label_key("annotations", key)
             if not isinstance(value, str):
                 raise ValidationError(f"annotations[{key!r}]", value, "not a string", f"write it quoted: {str(value)!r}")
         for key, value in self.node_selector.items():
-            qualified_name("node_selector", key)
+            validation.label_key("node_selector", key)
             if not isinstance(value, str):
                 raise ValidationError(f"node_selector[{key!r}]", value, "not a string", f"write it quoted: {str(value)!r}")
         if self.affinity is not None and not isinstance(self.affinity, Mapping):

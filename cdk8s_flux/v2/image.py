@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Union
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.oci.reference import check_provider
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
@@ -28,7 +29,6 @@ from cdk8s_flux.v2.resource import (
 )
 from cdk8s_flux.validation import git_branch
 
-IMAGE_PROVIDERS = ("generic", "aws", "azure", "gcp")
 ORDERS = ("asc", "desc")
 DIGEST_REFLECTION_POLICIES = ("Always", "IfNotPresent", "Never")
 SIGNING_KEY_TYPES = ("gpg", "ssh")
@@ -152,7 +152,7 @@ class ImageRepositoryProps(FluxObjectProps):
                 "secretRef": secret_ref("secret_ref", self.secret_ref),
                 "certSecretRef": secret_ref("cert_secret_ref", self.cert_secret_ref),
                 "proxySecretRef": secret_ref("proxy_secret_ref", self.proxy_secret_ref),
-                "provider": optional(validation.one_of, "provider", self.provider, IMAGE_PROVIDERS),
+                "provider": optional(check_provider, "provider", self.provider),
                 "serviceAccountName": optional(validation.dns1123_subdomain, "service_account_name", self.service_account_name),
                 "exclusionList": exclusions,
                 "insecure": flag("insecure", self.insecure),

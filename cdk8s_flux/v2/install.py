@@ -23,7 +23,7 @@ from cdk8s_flux.errors import UpstreamError, ValidationError
 from cdk8s_flux.kube import api_object
 from cdk8s_flux.props import resolve_props
 from cdk8s_flux.release import lookup
-from cdk8s_flux.v2.controllers import ControllerCustomization, customize, qualified_name
+from cdk8s_flux.v2.controllers import ControllerCustomization, customize
 
 #: ``flux install --components`` default.
 DEFAULT_COMPONENTS = ("source-controller", "kustomize-controller", "helm-controller", "notification-controller")
@@ -116,7 +116,7 @@ class FluxInstallProps:
         if self.image_pull_secret is not None:
             validation.dns1123_subdomain("image_pull_secret", self.image_pull_secret)
         for key in _tuple("toleration_keys", self.toleration_keys):
-            qualified_name("toleration_keys", key)
+            validation.label_key("toleration_keys", key)
         for component, options in self.controllers.items():
             if component not in components:
                 raise ValidationError(

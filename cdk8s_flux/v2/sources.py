@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.target import flux_git_url
+from cdk8s_flux.oci.reference import check_digest, check_provider, check_tag
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
@@ -28,11 +28,10 @@ from cdk8s_flux.v2.resource import (
     optional,
     secret_ref,
 )
-from cdk8s_flux.validation import git_branch
+from cdk8s_flux.validation import flux_git_url, git_branch
 
 #: The providers each kind authenticates with (CRD enums).
 GIT_PROVIDERS = ("generic", "aws", "azure", "github")
-OCI_PROVIDERS = ("generic", "aws", "azure", "gcp")
 BUCKET_PROVIDERS = ("generic", "aws", "gcp", "azure")
 VERIFY_PROVIDERS = ("cosign", "notation")
 GIT_VERIFY_MODES = ("head", "HEAD", "Tag", "TagAndHEAD")
@@ -42,8 +41,6 @@ HELM_CHART_SOURCE_KINDS = ("HelmRepository", "GitRepository", "Bucket")
 
 _COMMIT = re.compile(r"^[0-9a-f]{7,64}$")
 _TAG = re.compile(r"^[^\s~^:?*\[\\]+$")
-_OCI_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
-_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
 _HOST_PORT = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$")
 
@@ -215,10 +212,10 @@ class OCIRepositoryRef:
             (),
             "set one of tag, semver or digest",
         )
-        if self.tag is not None and (not isinstance(self.tag, str) or not _OCI_TAG.match(self.tag)):
-            raise ValidationError("ref.tag", self.tag, "not a valid OCI tag", "use up to 128 letters, digits, '_', '.' and '-', such as 'latest'")
-        if self.digest is not None and (not isinstance(self.digest, str) or not _DIGEST.match(self.digest)):
-            raise ValidationError("ref.digest", self.digest, "not an OCI digest", "write algorithm:hex, such as sha256:<64 hex digits>")
+        if self.tag is not None:
+            check_tag("ref.tag", self.tag)
+        if self.digest is not None:
+            check_digest("ref.digest", self.digest)
         if self.semver_filter is not None and self.semver is None:
             raise ValidationError("ref.semver_filter", self.semver_filter, "filters the tags a semver range picks from", "set semver too, or drop it")
         return compact(
@@ -382,7 +379,7 @@ class OCIRepositoryProps(FluxObjectProps):
                 "url": _oci_url("url", self.url),
                 "ref": self.ref.to_spec(),
                 "interval": validation.flux_duration("interval", self.interval),
-                "provider": optional(validation.one_of, "provider", self.provider, OCI_PROVIDERS),
+                "provider": optional(check_provider, "provider", self.provider),
                 "secretRef": secret_ref("secret_ref", self.secret_ref),
                 "certSecretRef": secret_ref("cert_secret_ref", self.cert_secret_ref),
                 "proxySecretRef": secret_ref("proxy_secret_ref", self.proxy_secret_ref),
@@ -465,7 +462,7 @@ class HelmRepositoryProps(FluxObjectProps):
                 "url": self.url,
                 "type": "oci" if self.is_oci else self.type,
                 "interval": validation.flux_duration("interval", self.interval),
-                "provider": optional(validation.one_of, "provider", self.provider, OCI_PROVIDERS),
+                "provider": optional(check_provider, "provider", self.provider),
                 "secretRef": secret_ref("secret_ref", self.secret_ref),
                 "passCredentials": flag("pass_credentials", self.pass_credentials),
                 "certSecretRef": secret_ref("cert_secret_ref", self.cert_secret_ref),
