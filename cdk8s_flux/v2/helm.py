@@ -24,6 +24,7 @@ from cdk8s_flux.v2.resource import (
     flag,
     name_ref,
     optional,
+    plain,
     secret_ref,
 )
 from cdk8s_flux.v2.sources import RECONCILE_STRATEGIES, Verification
@@ -209,7 +210,7 @@ class HelmReleaseProps(FluxObjectProps):
                 "install": install,
                 "upgrade": upgrade,
                 "dependsOn": depends_on or None,
-                "values": _plain(self.values) or None,
+                "values": plain(self.values) or None,
                 "valuesFrom": values_from or None,
                 "serviceAccountName": optional(validation.dns1123_subdomain, "service_account_name", self.service_account_name),
                 "kubeConfig": {"secretRef": secret_ref("kube_config_secret_ref", self.kube_config_secret_ref)}
@@ -223,15 +224,6 @@ class HelmReleaseProps(FluxObjectProps):
                 "suspend": flag("suspend", self.suspend),
             }
         )
-
-
-def _plain(value: Any) -> Any:
-    """``value`` with mappings and sequences as sorted dicts and lists (``--values`` prints keys sorted)."""
-    if isinstance(value, Mapping):
-        return {key: _plain(value[key]) for key in sorted(value)}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
 
 
 class HelmRelease(FluxResource):

@@ -20,7 +20,7 @@ from constructs import Construct
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import UpstreamError, ValidationError
-from cdk8s_flux.kube import api_object
+from cdk8s_flux.kube import CLUSTER_SCOPED_KINDS, api_object
 from cdk8s_flux.props import resolve_props
 from cdk8s_flux.release import lookup
 from cdk8s_flux.v2.controllers import ControllerCustomization, customize
@@ -51,8 +51,6 @@ _LEGACY_ORDER = (
 )  # fmt: skip
 _LEGACY_LAST = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
 _REGISTRY = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$")
-# Namespaced kinds among what flux installs; everything else here is cluster-scoped.
-_CLUSTER_SCOPED = frozenset({"Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"})
 
 
 def _tuple(field_name: str, value: Sequence[str]) -> tuple[str, ...]:
@@ -358,7 +356,7 @@ def generate(
                     customize(obj, props.controllers[component])
             out.append(obj)
     for obj in out:
-        if obj["kind"] not in _CLUSTER_SCOPED:
+        if obj["kind"] not in CLUSTER_SCOPED_KINDS:
             obj["metadata"]["namespace"] = namespace
         _label(obj["metadata"], props)
         if obj["kind"] == "Deployment":

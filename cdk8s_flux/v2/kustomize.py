@@ -29,6 +29,7 @@ from cdk8s_flux.v2.resource import (
     flag,
     name_ref,
     optional,
+    plain,
     secret_ref,
 )
 
@@ -115,7 +116,7 @@ class Patch:
         text = self.patch
         if not isinstance(text, str):
             validation.json_value(f"{where}.patch", text)
-            text = yaml.safe_dump(_plain(text), sort_keys=True, default_flow_style=False)
+            text = yaml.safe_dump(plain(text), sort_keys=True, default_flow_style=False)
         validation.string(f"{where}.patch", text)
         if self.target is not None and not isinstance(self.target, PatchTarget):
             raise ValidationError(f"{where}.target", self.target, "not a PatchTarget", "write PatchTarget(kind=..., name=...)")
@@ -199,15 +200,6 @@ class CommonMetadata:
         if not labels and not annotations:
             raise ValidationError("common_metadata", self, "empty", "set labels or annotations, or drop it")
         return compact({"labels": dict(sorted(labels.items())) or None, "annotations": dict(sorted(annotations.items())) or None})
-
-
-def _plain(value: Any) -> Any:
-    """``value`` with mappings and sequences as dicts and lists, for YAML."""
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
 
 
 def _typed_list(field_name: str, values: Any, kind: type) -> list[Any]:

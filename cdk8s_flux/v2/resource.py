@@ -168,6 +168,15 @@ def optional(check: Any, field_name: str, value: Any, *args: Any, **kwargs: Any)
     return None if value is None else check(field_name, value, *args, **kwargs)
 
 
+def plain(value: Any) -> Any:
+    """``value`` with mappings as dicts (keys sorted, as ``flux create`` prints them) and sequences as lists."""
+    if isinstance(value, Mapping):
+        return {key: plain(value[key]) for key in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
 def compact(spec: Mapping[str, Any]) -> dict[str, Any]:
     """``spec`` without unset (``None``) fields, keys sorted as ``flux create --export`` prints them."""
     return {key: value for key, value in sorted(spec.items()) if value is not None}

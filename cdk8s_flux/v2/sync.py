@@ -19,7 +19,6 @@ from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.props import resolve_props
 from cdk8s_flux.target import TARGET_PATH_ANNOTATION, GitTarget, OciTarget, Target, kustomization_path, repo_path
 from cdk8s_flux.v2.kustomize import Kustomization, KustomizationProps
-from cdk8s_flux.v2.resource import ObjectRef
 from cdk8s_flux.v2.sources import (
     GitRepository,
     GitRepositoryProps,
@@ -170,13 +169,6 @@ def kustomization_props(props: FluxSyncProps, source: Any) -> KustomizationProps
         interval=props.kustomization_interval,
         annotations=annotations,
     )
-
-
-def generate(props: FluxSyncProps) -> list[dict[str, Any]]:
-    """The source and the Kustomization, as ``flux bootstrap`` writes them."""
-    source = source_props(props)
-    reference = ObjectRef(kind=source.KIND, name=props.sync_name, namespace=props.namespace)
-    return [source.manifest(props.sync_name), kustomization_props(props, reference).manifest(props.sync_name)]
 
 
 class FluxSync(Construct):
