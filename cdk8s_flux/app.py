@@ -8,6 +8,7 @@ pointing at a fresh folder. Nothing is written into the app's own folder.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -21,14 +22,39 @@ from cdk8s_flux.errors import AppConfigError, SynthError
 from cdk8s_flux.manifests import ManifestFile, parse_file
 
 CONFIG_FILE = "cdk8s.yaml"
+#: Where ``cdk8s synth`` writes when ``cdk8s.yaml`` names no ``output``.
+DEFAULT_OUTPUT = "dist"
+
+# The last line of a Python traceback: "module.ErrorType: message".
+_ERROR_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(Error|Exception)): (?P<message>.+)$")
+_OUR_ERRORS = "cdk8s_flux.errors."
 
 
 @dataclass(frozen=True)
 class AppConfig:
-    """Where a cdk8s app lives and the command that synthesizes it."""
+    """Where a cdk8s app lives, the command that synthesizes it, and its output folder.
+
+    command: a shell command line (``app: python main.py``), or the program and its
+    arguments run without a shell (``app: [python, main.py]``).
+    output: ``output:`` of ``cdk8s.yaml``, relative to the app folder (default ``dist``).
+    """
 
     directory: Path
-    command: str
+    command: str | tuple[str, ...]
+    output: str = DEFAULT_OUTPUT
+
+    @property
+    def display(self) -> str:
+        """The command as a user reads it."""
+        return self.command if isinstance(self.command, str) else " ".join(self.command)
+
+
+def _app_command(value: object, path: Path) -> str | tuple[str, ...]:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return tuple(value)
+    raise AppConfigError(f"{path}: no usable 'app:' command. Fix: add a line such as 'app: python main.py'")
 
 
 def load_app_config(directory: Path, command: str | None = None) -> AppConfig:
@@ -36,24 +62,25 @@ def load_app_config(directory: Path, command: str | None = None) -> AppConfig:
     directory = Path(directory)
     if not directory.is_dir():
         raise AppConfigError(f"app folder {str(directory)!r} does not exist. Fix: pass the folder holding cdk8s.yaml")
-    if command:
-        return AppConfig(directory=directory, command=command)
     config_path = directory / CONFIG_FILE
     if not config_path.is_file():
+        if command:
+            return AppConfig(directory=directory, command=command)
         raise AppConfigError(
             f"no {CONFIG_FILE} in {str(directory)!r}. Fix: run from the app's folder, "
-            "pass it as an argument, or give the command with --app 'python main.py'"
+            "pass it as APP_DIR, or give the command with --app 'python main.py'"
         )
     try:
         config = yaml.safe_load(config_path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise AppConfigError(f"{config_path}: not valid YAML: {exc}") from exc
-    app = config.get("app") if isinstance(config, dict) else None
-    if not isinstance(app, str) or not app.strip():
-        raise AppConfigError(
-            f"{config_path}: no 'app:' command. Fix: add a line such as 'app: python main.py'"
-        )
-    return AppConfig(directory=directory, command=app.strip())
+    if not isinstance(config, dict):
+        raise AppConfigError(f"{config_path}: not a mapping of settings. Fix: write 'app: python main.py'")
+    output = config.get("output", DEFAULT_OUTPUT)
+    if not isinstance(output, str) or not output.strip():
+        raise AppConfigError(f"{config_path}: 'output: {output!r}' is not a folder name. Fix: write 'output: dist'")
+    app = command if command else _app_command(config.get("app"), config_path)
+    return AppConfig(directory=directory, command=app, output=output.strip())
 
 
 def child_environment(outdir: Path) -> dict[str, str]:
@@ -76,11 +103,25 @@ def collect(outdir: Path) -> list[ManifestFile]:
     return [parse_file(p.relative_to(outdir).as_posix(), p.read_text()) for p in paths]
 
 
-def synthesize(config: AppConfig) -> list[ManifestFile]:
+def last_error(output: str) -> tuple[str, bool] | None:
+    """The app's own last error line, and whether it is one of cdk8s-flux's errors (its message says the fix)."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in reversed(lines):
+        match = _ERROR_LINE.match(line)
+        if match:
+            ours = match["type"].startswith(_OUR_ERRORS)
+            return (match["message"] if ours else line), ours
+    return None
+
+
+def synthesize(config: AppConfig, *, verbose: bool = False) -> list[ManifestFile]:
     """Run the app and return the files it synthesized.
 
     The app's own output goes to our stderr, so stdout stays free for
-    manifests. A non-zero exit or no output at all is a ``SynthError``.
+    manifests. When the app fails with one of our errors, only that error is
+    shown (its message names the field and the fix), unless ``verbose``; any
+    other failure shows the app's whole output. A non-zero exit or no output
+    at all is a ``SynthError``.
     """
     with tempfile.TemporaryDirectory(prefix="cdk8s-flux-synth-") as tmp:
         outdir = Path(tmp) / "dist"
@@ -88,7 +129,7 @@ def synthesize(config: AppConfig) -> list[ManifestFile]:
         try:
             result = subprocess.run(
                 config.command,
-                shell=True,
+                shell=isinstance(config.command, str),
                 cwd=config.directory,
                 env=child_environment(outdir),
                 stdin=subprocess.DEVNULL,
@@ -97,18 +138,30 @@ def synthesize(config: AppConfig) -> list[ManifestFile]:
                 check=False,
             )
         except OSError as exc:
-            raise SynthError(f"could not start {config.command!r}: {exc}") from exc
-        if result.stdout:
-            sys.stderr.write(result.stdout.decode(errors="replace"))
-            sys.stderr.flush()
+            raise SynthError(f"could not start {config.display!r}: {exc}") from exc
+        output = result.stdout.decode(errors="replace")
         if result.returncode != 0:
-            raise SynthError(
-                f"the app command {config.command!r} exited with status {result.returncode} "
-                f"in {str(config.directory)!r}; its output above says why"
-            )
+            raise _failure(config, result.returncode, output, verbose)
+        if output:
+            sys.stderr.write(output)
+            sys.stderr.flush()
         files = collect(outdir)
     if not files:
-        raise SynthError(
-            f"the app command {config.command!r} wrote no manifests. Fix: make sure it calls app.synth()"
-        )
+        raise SynthError(f"the app command {config.display!r} wrote no manifests. Fix: make sure it calls app.synth()")
     return files
+
+
+def _failure(config: AppConfig, status: int, output: str, verbose: bool) -> SynthError:
+    """The error of a failed app; its output is printed first unless the error is ours and short is enough."""
+    found = last_error(output)
+    ours = found is not None and found[1]
+    if output and (verbose or not ours):
+        sys.stderr.write(output)
+        sys.stderr.flush()
+    where = f"the app command {config.display!r} in {str(config.directory)!r}"
+    if found is None:
+        said = "its output above says why" if output else "it printed nothing"
+        return SynthError(f"{where} exited with status {status}; {said}")
+    line, _ = found
+    hint = " (--verbose shows the app's whole output)" if ours and not verbose else ""
+    return SynthError(f"{where} failed: {line}{hint}")

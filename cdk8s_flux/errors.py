@@ -69,20 +69,6 @@ class UpstreamError(CdkFluxError):
     exit_code = 1
 
 
-class SchemaError(CdkFluxError):
-    """Objects do not match the schema of the CRDs that define their kinds."""
-
-    exit_code = 2
-
-    def __init__(self, problems: list) -> None:
-        self.problems = list(problems)
-        listed = "\n".join(f"  - {problem}" for problem in self.problems)
-        super().__init__(
-            f"{len(self.problems)} object field(s) do not match the Flux CRD schemas:\n{listed}\n"
-            "Fix: correct or remove these fields; the API server would reject or silently drop them"
-        )
-
-
 # --- OCI artifacts (cdk8s-flux push / pull) -------------------------------------
 
 
@@ -99,9 +85,3 @@ class ArtifactError(CdkFluxError):
     """An artifact in the registry is not one Flux could use (media types, digests, unsafe paths)."""
 
     exit_code = 1
-
-
-class ArtifactMismatchError(CdkFluxError):
-    """``cdk8s-flux pull --verify``: the artifact differs from what the app renders now."""
-
-    exit_code = 5

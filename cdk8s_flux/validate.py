@@ -6,7 +6,7 @@ checked strictly, where the API server would prune an unknown field silently:
 * core kinds (``v1``, ``apps/v1``, ``*.k8s.io``...) against the schemas that
   ``kubernetes-validate`` ships for a Kubernetes version;
 * custom resources (Flux's and any other) against the ``openAPIV3Schema`` of
-  their CRD (see ``cdk8s_flux.v2.schema``). The CRD is taken from the validated
+  their CRD (made strict by ``strict_schema``). The CRD is taken from the validated
   objects themselves, else from the CRDs of a Flux release (``cdk8s_flux.release``,
   chosen by ``flux_release_for``; by default the one embedded in the package).
 
@@ -100,8 +100,8 @@ def schema_version(version: str) -> str:
     known = supported_versions()
     if not re.fullmatch(r"\d+\.\d+", wanted) or _minor(wanted) > _minor(known[-1]) or _minor(wanted) < _minor(known[0]):
         raise ValidationError(
-            "--kubernetes-version", version, f"no schemas for it (kubernetes-validate has {known[0]} to {known[-1]})",
-            f"pass a version between {known[0]} and {known[-1]}, or --no-validate",
+            "kubernetes_version", version, f"no schemas for it (kubernetes-validate has {known[0]} to {known[-1]})",
+            f"pass a version between {known[0]} and {known[-1]}, or turn validation off (no_validate)",
         )
     return [v for v in _all_versions() if _minor(v) <= _minor(wanted)][-1]
 
@@ -169,6 +169,36 @@ def _split(api_version: str) -> tuple[str, str]:
     return group, version
 
 
+# Kubernetes structural schemas as strict JSON Schema: an unknown field is refused where the
+# API server would prune it silently; x-kubernetes-* extensions are honoured.
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+
+
+def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema (draft 4) for a Kubernetes structural schema, with unknown fields refused."""
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties":
+            out[key] = {name: strict_schema(sub) for name, sub in value.items()}
+        elif key in ("items", "not") and isinstance(value, dict) or key == "additionalProperties" and isinstance(value, dict):
+            out[key] = strict_schema(value)
+        elif key in _SUBSCHEMA_LISTS:
+            out[key] = [strict_schema(sub) for sub in value]
+        elif key.startswith("x-kubernetes-") or key in ("nullable", "default", "format", "description"):
+            continue
+        else:
+            out[key] = value
+    if schema.get("x-kubernetes-int-or-string"):
+        out.pop("type", None)
+        out.setdefault("anyOf", [{"type": "integer"}, {"type": "string"}])
+    if schema.get("nullable") and "type" in out:
+        out["type"] = [out["type"], "null"]
+    open_ended = schema.get("x-kubernetes-preserve-unknown-fields") or "additionalProperties" in schema
+    if "properties" in schema and not open_ended:
+        out["additionalProperties"] = False
+    return out
+
+
 @dataclass
 class CrdSet:
     """The CRDs of one source, with their strict validators compiled once per served version."""
@@ -200,8 +230,6 @@ class CrdSet:
     def validator(self, api_version: str, kind: str) -> Any | None:
         """The strict validator of a served version; None when the version is not served."""
         import jsonschema
-
-        from cdk8s_flux.v2.schema import strict_schema
 
         key = (api_version, kind)
         if key not in self._validators:
@@ -250,11 +278,11 @@ def _unknown_kind_message(kind: str, api_version: str, upstream_set: CrdSet | No
         served = f"it defines {', '.join(kinds)} in {group}" if kinds else f"it has no group {group}"
         return (
             f"{upstream_set.source} define no {kind} in {api_version} ({served}): check the kind and apiVersion, "
-            "or check against the Flux release that has it (flux_version), or allow unknown kinds"
+            "or check against the Flux release that has it (flux_version), or allow_unknown_kinds"
         )
     return (
         f"no CRD schema for {kind} {api_version}: validate it together with the CustomResourceDefinition "
-        "that defines it, or allow unknown kinds"
+        "that defines it, or allow_unknown_kinds"
     )
 
 
@@ -330,8 +358,8 @@ def refusal(problems: list[Problem], count: int) -> str:
     return (
         f"{len(problems)} problem(s) in {objects} of {count} object(s); Flux would fail to apply them "
         f"or the API server would drop fields:\n  {shown}{more}\n"
-        "Fix: correct the objects in the app; pass --kubernetes-version or --flux-version to check against "
-        "the cluster's versions, --allow-unknown-kinds to skip kinds without a schema, or --no-validate"
+        "Fix: correct the objects in the app; set kubernetes_version or flux_version to check against "
+        "the cluster's versions, allow_unknown_kinds to skip kinds without a schema, or no_validate"
     )
 
 

@@ -93,13 +93,20 @@ _VALIDATORS: dict[tuple[str, str], Any] = {}
 
 
 def schema_problems(obj: dict[str, Any], crds: list[dict[str, Any]]) -> list[str]:
-    """``cdk8s_flux.v2.schema``'s strict check of one object, with the validators built once."""
+    """``cdk8s_flux.validate``'s strict check of one object against ``crds``, with the validators built once."""
     import jsonschema
 
-    from cdk8s_flux.v2.schema import crd_schemas
+    from cdk8s_flux.validate import strict_schema
 
     if not _VALIDATORS:
-        _VALIDATORS.update({key: jsonschema.Draft4Validator(schema) for key, schema in crd_schemas(crds).items()})
+        _VALIDATORS.update({
+            (f"{c['spec']['group']}/{v['name']}", c["spec"]["names"]["kind"]): jsonschema.Draft4Validator(
+                strict_schema(v["schema"]["openAPIV3Schema"])
+            )
+            for c in crds
+            for v in c["spec"]["versions"]
+            if v.get("served", True)
+        })
     validator = _VALIDATORS.get((obj.get("apiVersion", ""), obj.get("kind", "")))
     if validator is None:
         return [f"no CRD serves {obj.get('kind')} in {obj.get('apiVersion')}"]

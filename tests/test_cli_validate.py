@@ -43,7 +43,7 @@ def test_valid_files_exit_0_and_print_nothing_on_stdout(tmp_path: Path) -> None:
     result = run_cli("validate", str(path), cwd=tmp_path, env=offline(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
-    assert "2 objects from 1 files are valid" in result.stderr
+    assert "2 objects from 1 file: valid" in result.stderr
 
 
 def test_problems_exit_4_with_one_line_each_naming_file_object_field(tmp_path: Path) -> None:
@@ -51,7 +51,7 @@ def test_problems_exit_4_with_one_line_each_naming_file_object_field(tmp_path: P
     result = run_cli("validate", "bad.yaml", cwd=tmp_path, env=offline(tmp_path))
     assert result.returncode == 4
     assert result.stdout == "bad.yaml: ConfigMap web/bad: data.n: 1 is not of type 'string', 'null'\n"
-    assert "1 problem(s) in 2 objects from 1 files" in result.stderr
+    assert "1 problem in 2 objects from 1 file" in result.stderr
 
 
 def test_json_output(tmp_path: Path) -> None:
@@ -158,7 +158,7 @@ def test_validate_help_imports_nothing_heavy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stderr == "[]"
-    assert "exit codes" in result.stdout and "4  problems found" in result.stdout
+    assert "exit codes" in result.stdout and "4  invalid objects" in result.stdout
 
 
 # --- synth and render validate before writing --------------------------------------------

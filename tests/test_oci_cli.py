@@ -28,6 +28,6 @@ def test_help_lists_the_exit_codes_and_the_credential_variables() -> None:
     push = run_cli("push", "--help")
     assert push.returncode == 0
     assert "CDK8S_FLUX_REGISTRY_USER" in push.stdout and "--insecure-registry" in push.stdout
-    assert "  4  refused content" in push.stdout
+    assert "  4  invalid objects, or content a delivery refuses" in push.stdout
     pull = run_cli("pull", "--help")
-    assert "  5  --verify: the artifact differs" in pull.stdout
+    assert "  5  pull --verify: the artifact differs" in pull.stdout

@@ -314,7 +314,7 @@ def test_pushing_where_the_app_does_not_look_is_refused(world: GitWorld, registr
     assert other_repo.returncode == 2
     assert f"Flux pull from oci://{registry.host}/team/app" in other_repo.stderr
     other_tag = push(world, repo, registry.ref("team/app", "v2"), "--insecure-registry")
-    assert other_tag.returncode == 2 and "--tag stable" in other_tag.stderr
+    assert other_tag.returncode == 2 and "add the tag 'stable'" in other_tag.stderr and "--tag=" in other_tag.stderr
     with_tag = push(world, repo, registry.ref("team/app", "v2"), "--tag", "stable", "--insecure-registry")
     assert with_tag.returncode == 0, with_tag.stderr
     assert registry.tags() == ["stable", "v2"]

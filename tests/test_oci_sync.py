@@ -16,6 +16,7 @@ import yaml
 
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.oci.push import resolve_destination, target_path
+from cdk8s_flux.pipeline import find_targets
 from cdk8s_flux.oci.reference import Reference
 from cdk8s_flux.target import OciTarget, sync_target
 from cdk8s_flux.testing import chart_objects
@@ -118,7 +119,7 @@ def test_a_secret_ref_beside_the_target_must_agree() -> None:
 
 def test_push_and_flux_share_the_target() -> None:
     # GIVEN an app whose FluxSync follows tag "stable" of a folder of the artifact
-    objects = synth(target=OciTarget(url=URL, tag="stable", path="deploy"))
+    objects = find_targets(synth(target=OciTarget(url=URL, tag="stable", path="deploy")))
     # WHEN push resolves where to go without a reference THEN it goes where Flux looks
     assert resolve_destination(objects, None, ()) == (Reference("ghcr.io", "example/app-manifests"), ("stable",), "deploy")
     assert target_path(objects) == "deploy"
@@ -132,6 +133,6 @@ def test_push_and_flux_share_the_target() -> None:
 
 
 def test_a_pinned_digest_cannot_be_pushed_to() -> None:
-    objects = synth(target=OciTarget(url=URL, digest=DIGEST))
+    objects = find_targets(synth(target=OciTarget(url=URL, digest=DIGEST)))
     with pytest.raises(ValidationError, match="pins digest"):
         resolve_destination(objects, f"{URL}:v1", ())

@@ -192,7 +192,7 @@ def test_untracked_files_alone_do_not_block_publishing(world: GitWorld) -> None:
     (repo / "scratch.txt").write_text("local notes\n")
     result = publish(world, repo)
     assert result.returncode == 0, result.stderr
-    assert "1 untracked files are not part of source commit" in result.stderr
+    assert "1 untracked file not part of source commit" in result.stderr
     assert "Source-Dirty" not in world.git("log", "-1", "--format=%B", "manifests", cwd=remote)
 
 
@@ -241,13 +241,13 @@ def test_secret_with_data_is_refused_unless_allowed(world: GitWorld) -> None:
     assert world.tip(remote) is None
     assert publish(world, repo, "--allow-secrets").returncode == 0
     assert "dist/web/secret_web_db.yaml" in world.files(remote)
-    # AND a later run that would write nothing has nothing to refuse: the branch is up to date
+    # AND a later run gets the same verdict as the first, though the branch already holds the Secret
     again = publish(world, repo)
-    assert again.returncode == 0, again.stderr
-    assert "up to date" in again.stderr
+    assert again.returncode == 4 and "Secret web/db" in again.stderr
+    assert "hunter2" not in again.stderr
 
 
-def test_invalid_core_object_is_refused_custom_kinds_are_not_checked(world: GitWorld) -> None:
+def test_invalid_core_object_and_unknown_kinds_are_refused_as_render_refuses_them(world: GitWorld) -> None:
     bad = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bad", "namespace": "web"}, "data": {"n": 1}}
     custom = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "web"},
               "spec": {"anything": True}}
@@ -255,9 +255,11 @@ def test_invalid_core_object_is_refused_custom_kinds_are_not_checked(world: GitW
     repo = world.source(remote.as_uri(), {"web": [bad, custom]})
     result = publish(world, repo)
     assert result.returncode == 4
-    assert "configmap_web_bad.yaml (ConfigMap bad): data.n: 1 is not of type 'string'" in result.stderr
-    assert "Widget" not in result.stderr and "--no-validate" in result.stderr
+    assert "web.k8s.yaml: ConfigMap web/bad: data.n: 1 is not of type 'string'" in result.stderr
+    assert "no CRD schema for Widget example.com/v1" in result.stderr and "--no-validate" in result.stderr
     assert world.tip(remote) is None
+    # AND the Widget alone passes with --allow-unknown-kinds, the whole app with --no-validate
+    assert "Widget" not in publish(world, repo, "--allow-unknown-kinds").stderr
     assert publish(world, repo, "--no-validate").returncode == 0
 
 
@@ -330,7 +332,7 @@ def test_publish_refuses_a_branch_or_path_the_apps_flux_sync_does_not_watch(worl
     result = publish(world, repo)
     # THEN it refuses, saying where Flux looks
     assert result.returncode == 2
-    assert "--branch deploy --path out" in result.stderr
+    assert "publish to branch 'deploy' and path 'out'" in result.stderr and "--branch/--path=" in result.stderr
     assert world.tip(remote, "manifests") is None
     # AND publishing where Flux looks works
     assert publish(world, repo, "--branch", "deploy", "--path", "out").returncode == 0

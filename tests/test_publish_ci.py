@@ -68,7 +68,7 @@ def test_publish_help_lists_its_exit_codes_without_loading_cdk8s() -> None:
 
     result = run_cli("publish", "--help")
     assert result.returncode == 0
-    for line in ("0  published, or already up to date", "1  git or remote error", "4  refused content"):
+    for line in ("0  success (also: already up to date)", "1  error: git, registry", "4  invalid objects, or content a delivery refuses"):
         assert line in result.stdout
     code = (
         "import sys\nfrom cdk8s_flux.cli import main\n"

@@ -18,13 +18,11 @@ RACERS = 4
 RACER = """
 import sys, time
 from pathlib import Path
-from cdk8s_flux.app import load_app_config, synthesize
-from cdk8s_flux.layout import build_layout
-from cdk8s_flux.publish import PublishOptions, check_layout, publish_layout
+from cdk8s_flux.pipeline import CheckPolicy, render
+from cdk8s_flux.publish import PublishOptions, publish_layout
 
 repo, ready, barrier = (Path(a) for a in sys.argv[1:4])
-layout = build_layout(synthesize(load_app_config(repo)))
-check_layout(layout, PublishOptions())
+layout = render(repo, CheckPolicy(), deliver=True).layout()
 ready.touch()
 while not barrier.exists():
     time.sleep(0.001)

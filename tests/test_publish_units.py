@@ -1,4 +1,4 @@
-"""The parts of publish that need no app: environment, error messages, checks, commit message, retries."""
+"""The parts of publish that need no app: environment, error messages, checks, commit message, retries, targets."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from cdk8s_flux.changes import ADDED, CHANGED, REMOVED, Change, Changes, file_changes, object_changes
 from cdk8s_flux.errors import RefusedContentError, ValidationError
-from cdk8s_flux.publish import PublishOptions, SourceCommit
-from cdk8s_flux.publish.diff import ADDED, CHANGED, REMOVED, Change, Changes, file_changes, object_changes
-from cdk8s_flux.publish.git import Git, clean_environment, translate
+from cdk8s_flux.git import Git, clean_environment, translate
+from cdk8s_flux.pipeline import git_destination
+from cdk8s_flux.publish import PublishOptions
 from cdk8s_flux.publish.publisher import backoff, commit_message, publish_layout
-from cdk8s_flux.publish.secrets import clear_secrets, refuse_clear_secrets
-from cdk8s_flux.publish.validate import default_kubernetes_version, problems, supported_versions, validate_layout
+from cdk8s_flux.secrets import clear_secrets, refuse_clear_secrets
+from cdk8s_flux.source import SourceCommit
 from gitfixtures import GitWorld, world  # noqa: F401  (fixture)
 
 
@@ -123,34 +124,11 @@ def test_only_secrets_with_values_are_refused() -> None:
     assert error.value.exit_code == 4
 
 
-def test_schema_check_of_core_kinds() -> None:
-    version = default_kubernetes_version()
-    assert version == supported_versions()[-1]
-    deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-        "spec": {"selector": {"matchLabels": {"a": "b"}},
-                 "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}},
-    }
-    assert problems(deployment, version) == []
-    typo = {**deployment, "spec": {**deployment["spec"], "replica": 3}}
-    assert problems(typo, version) == ["spec: Additional properties are not allowed ('replica' was unexpected)"]
-    assert problems({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}, version) == []
-    with pytest.raises(RefusedContentError, match="1 problem"):
-        validate_layout({"d.yaml": (typo,)}, version)
-
-
-def test_unknown_kubernetes_version_is_a_usage_error() -> None:
-    with pytest.raises(ValidationError, match="--kubernetes-version"):
-        validate_layout({}, "1.2")
-    with pytest.raises(ValidationError):
-        validate_layout({}, "99.0")
-
-
 def test_sync_target_check_with_a_flux_sync_applying_one_chart() -> None:
     # GIVEN an app whose FluxSync applies only its own chart of dist/, and another chart via for_chart
     import cdk8s
 
-    from cdk8s_flux.publish.publisher import check_sync_target
+    from cdk8s_flux.pipeline import find_targets
     from cdk8s_flux.target import GitTarget
     from cdk8s_flux.testing import chart_objects
     from cdk8s_flux.v2 import FluxSync, Kustomization
@@ -159,10 +137,11 @@ def test_sync_target_check_with_a_flux_sync_applying_one_chart() -> None:
     flux = cdk8s.Chart(app, "flux-system")
     sync = FluxSync(flux, "sync", target=GitTarget(url="ssh://git@github.com/example/app", path="dist"), chart=flux)
     Kustomization.for_chart(flux, "web", chart=cdk8s.Chart(app, "web"), sync=sync)
-    objects = chart_objects(flux)
-    # THEN publishing to the target's branch and folder passes
-    check_sync_target(objects, PublishOptions(branch="manifests", path="dist"))
+    targets = find_targets(chart_objects(flux))
+    # THEN it is one target, and publishing to its branch and folder passes
+    assert len(targets) == 1
+    assert git_destination(targets, "manifests", "dist").target == targets[0]
     # AND another folder or branch is refused, naming what Flux watches
-    for options in (PublishOptions(branch="manifests", path="dist/flux-system"), PublishOptions(branch="main", path="dist")):
+    for branch, path in (("manifests", "dist/flux-system"), ("main", "dist")):
         with pytest.raises(ValidationError, match="FluxSync makes Flux watch branch 'manifests', path 'dist'"):
-            check_sync_target(objects, options)
+            git_destination(targets, branch, path)

@@ -21,7 +21,7 @@ def test_two_chart_app_renders_every_object(apps: Path) -> None:
     assert names == [f"backend-{i}" for i in range(3)] + [f"frontend-{i}" for i in range(3)]
     assert all(o["data"]["note"] == "a # b: 'c\" d" for o in objects)
     # AND the progress line went to stderr only
-    assert "rendered 6 objects from 2 files" in result.stderr
+    assert "rendered 6 objects in 2 files" in result.stderr
 
 
 def test_naive_cat_generator_loses_objects_ours_does_not(apps: Path, tmp_path: Path) -> None:

@@ -119,7 +119,7 @@ def test_a_core_kind_in_an_api_version_kubernetes_no_longer_serves() -> None:
 
 
 def test_kubernetes_version_outside_the_known_schemas_is_a_usage_error() -> None:
-    with pytest.raises(ValidationError, match="--kubernetes-version") as error:
+    with pytest.raises(ValidationError, match="kubernetes_version") as error:
         validate_objects([], kubernetes_version="1.2")
     assert error.value.exit_code == 2
 
@@ -178,7 +178,7 @@ def test_a_kind_without_crd_is_a_problem_unless_allowed() -> None:
     assert [p.kind for p in problems] == ["Widget", "Nope"]
     assert problems[0].message == (
         "no CRD schema for Widget example.com/v1: validate it together with the CustomResourceDefinition "
-        "that defines it, or allow unknown kinds"
+        "that defines it, or allow_unknown_kinds"
     )
     assert problems[1].message.startswith(
         "the CRDs of the Flux v2.9.4 release embedded in cdk8s-flux"
@@ -276,7 +276,7 @@ def test_check_raises_with_the_first_problems_and_a_count_of_the_rest() -> None:
     assert message.startswith(f"{validate.SHOWN + 5} problem(s) in {validate.SHOWN + 5} of {validate.SHOWN + 6} object(s)")
     assert message.count("a.yaml: Widget w") == validate.SHOWN
     assert "a.yaml: Widget w0: spec: Additional properties are not allowed ('colour' was unexpected)" in message
-    assert "... and 5 more" in message and "--no-validate" in message
+    assert "... and 5 more" in message and "no_validate" in message
     check({"a.yaml": [WIDGET_CRD, widget(size=1)]})  # no problem: no error
 
 

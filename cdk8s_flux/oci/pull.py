@@ -16,10 +16,11 @@ import json
 import posixpath
 import tarfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cdk8s_flux import changes as diff
 from cdk8s_flux.errors import ArtifactError
 from cdk8s_flux.oci.artifact import (
     CONFIG_MEDIA_TYPE,
@@ -30,7 +31,7 @@ from cdk8s_flux.oci.artifact import (
 )
 from cdk8s_flux.oci.reference import Reference
 from cdk8s_flux.oci.registry import RegistryClient
-from cdk8s_flux.publish import diff
+from cdk8s_flux.progress import Progress, plural, silent
 
 _INDEX_MEDIA_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
 
@@ -154,17 +155,13 @@ def compare(pulled: Mapping[str, bytes], rendered: Mapping[str, str | bytes]) ->
     return diff.Changes(files=files, objects=diff.object_changes(dict(pulled), dict(local)))
 
 
-def _silent(message: str) -> None:
-    pass
-
-
 def pull(
-    reference: Reference, client: RegistryClient, progress: Callable[[str], None] = _silent
+    reference: Reference, client: RegistryClient, progress: Progress = silent
 ) -> PulledArtifact:
     """Fetch ``reference`` (by digest when it has one, else by tag) and report what Flux would see."""
     ref = reference.digest or reference.tag or "latest"
     pulled = fetch(client, ref)
-    progress(f"pulled {pulled.url}: {len(pulled.files)} files")
+    progress(f"pulled {pulled.url}: {plural(len(pulled.files), 'file')}")
     for warning in pulled.warnings:
         progress(f"note: {warning}")
     for entry in pulled.skipped:

@@ -13,22 +13,24 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from cdk8s_flux.errors import GitError, ValidationError
+from cdk8s_flux.git import Git
 from cdk8s_flux.oci.artifact import Artifact, build_artifact, flux_annotations
 from cdk8s_flux.oci.reference import Reference, check_tag, parse_reference
 from cdk8s_flux.oci.registry import RegistryClient
+from cdk8s_flux.pipeline import CheckPolicy, Target
+from cdk8s_flux.progress import Progress, plural, silent
+from cdk8s_flux.source import branch_of, check_working_tree, commit_time, open_repository, source_commit
+from cdk8s_flux.target import GitTarget, OciTarget
 
 # A tag Masterminds semver (as Flux uses it) reads as a version: v1, 1.2, 1.2.3-rc.1 ...
 _VERSION_TAG = re.compile(r"^v?[0-9]+(\.[0-9]+){0,2}(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$")
-#: CI variables naming the branch or tag of a detached HEAD, with the variable holding its commit.
-CI_REF_VARIABLES = (("GITHUB_REF_NAME", "GITHUB_SHA"), ("CI_COMMIT_REF_NAME", "CI_COMMIT_SHA"))
 
 
 @dataclass(frozen=True)
@@ -51,20 +53,14 @@ class PushOptions:
     revision: str | None = None
     #: Git remote whose URL is the source.
     remote: str = "origin"
-    #: Push Secrets that carry data in clear.
-    allow_secrets: bool = False
     #: Push from a working tree with uncommitted changes.
     allow_dirty: bool = False
-    #: Check the objects against the Kubernetes API and the CRDs.
-    validate: bool = True
-    #: Kubernetes version to validate against (None: the newest known).
-    kubernetes_version: str | None = None
 
     def __post_init__(self) -> None:
         if self.reference is not None:
-            parse_reference(self.reference, "REFERENCE")
+            parse_reference(self.reference, "reference")
         for tag in self.tags:
-            check_tag("--tag", tag)
+            check_tag("tags", tag)
 
 
 @dataclass(frozen=True)
@@ -90,7 +86,7 @@ class PushResult:
         return f"{self.repository.url}@{self.digest}"
 
     def as_json(self) -> dict[str, Any]:
-        """What ``--output json`` prints."""
+        """What ``--format json`` prints."""
         return {
             "status": self.status,
             "repository": self.repository.name,
@@ -101,16 +97,12 @@ class PushResult:
         }
 
 
-def _silent(message: str) -> None:
-    pass
-
-
 def _size(count: int) -> str:
     return f"{count} B" if count < 1024 else f"{count / 1024:.1f} KB" if count < 1024 * 1024 else f"{count / 1048576:.1f} MB"
 
 
 def push_artifact(
-    client: RegistryClient, artifact: Artifact, tags: tuple[str, ...], dry_run: bool = False, progress: Callable[[str], None] = _silent
+    client: RegistryClient, artifact: Artifact, tags: tuple[str, ...], dry_run: bool = False, progress: Progress = silent
 ) -> PushResult:
     """Push ``artifact`` to ``client``'s repository under ``tags``; upload only what is missing."""
     repository = Reference(client.reference.registry, client.reference.repository)
@@ -169,17 +161,7 @@ class SourceInfo:
     commit: str
 
 
-def _branch(git: Any, commit: str, environ: Mapping[str, str]) -> str | None:
-    result = git.run_raw("symbolic-ref", "--quiet", "--short", "HEAD")
-    if result.returncode == 0 and result.stdout.strip():
-        return result.stdout.decode().strip()
-    for name_variable, sha_variable in CI_REF_VARIABLES:
-        if environ.get(name_variable) and environ.get(sha_variable) == commit:
-            return environ[name_variable]
-    return None
-
-
-def source_info(git: Any, options: PushOptions, environ: Mapping[str, str], progress: Callable[[str], None] = _silent) -> SourceInfo:
+def source_info(git: Git, options: PushOptions, environ: Mapping[str, str], progress: Progress = silent) -> SourceInfo:
     """The source URL, revision and created time of HEAD, with the overrides of ``options``.
 
     revision: ``<branch>@sha1:<commit>`` as Flux writes revisions; on a detached
@@ -187,83 +169,89 @@ def source_info(git: Any, options: PushOptions, environ: Mapping[str, str], prog
     GitLab CI), else ``sha1:<commit>``. created: the commit's committer time,
     UTC, so the digest does not depend on when CI runs.
     """
-    from cdk8s_flux.publish.publisher import source_commit
-
     commit = source_commit(git).sha
-    timestamp = int(git.run("log", "-1", "--format=%ct", commit).strip())
-    created = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     revision = options.revision
     if revision is None:
         algorithm = git.object_format()
-        branch = _branch(git, commit, environ)
+        branch = branch_of(git, commit, environ)
         revision = f"{branch}@{algorithm}:{commit}" if branch else f"{algorithm}:{commit}"
     source = options.source
     if source is None:
         try:
             source = public_url(git.remote_url(options.remote))
         except GitError as exc:
-            raise GitError(f"{exc}; or name the source with --source URL") from None
-    return SourceInfo(source=source, revision=revision, created=created, commit=commit)
+            raise GitError(f"{exc}; or name the source (source)") from None
+    return SourceInfo(source=source, revision=revision, created=commit_time(git, commit), commit=commit)
 
 
 # --- the app's own target ------------------------------------------------------------
 
 
 def resolve_destination(
-    objects: list[dict[str, Any]], reference: str | None, tags: tuple[str, ...], progress: Callable[[str], None] = _silent
+    targets: tuple[Target, ...], reference: str | None, tags: tuple[str, ...], progress: Progress = silent
 ) -> tuple[Reference, tuple[str, ...], str]:
-    """The repository, tags and folder to push to, checked against the app's own ``FluxSync``.
+    """The repository, tags and folder to push to, checked against the app's own OCI targets.
 
     When the app declares an OCI target, a different repository, or tags that
     leave out the one Flux follows, are refused: Flux would never see the
     push. Without a reference the target's repository and tag are used.
+    Several OCI targets: the one whose repository the reference names; none or
+    no reference is refused with the candidates listed.
     Returns (repository, tags, path inside the artifact).
     """
-    from cdk8s_flux.target import GitTarget, OciTarget, sync_target
+    from cdk8s_flux.pipeline import describe
 
-    try:
-        target = sync_target(objects)
-    except ValidationError:
-        target = None
-    given = parse_reference(reference, "REFERENCE") if reference is not None else None
-    if isinstance(target, GitTarget):
-        progress(f"note: the app's FluxSync follows git ({target.url}), not this artifact")
-        target = None
-    if target is None:
+    given = parse_reference(reference, "reference") if reference is not None else None
+    oci = [t for t in targets if isinstance(t, OciTarget)]
+    if not oci and any(isinstance(t, GitTarget) for t in targets):
+        progress("note: the app's FluxSync follows git, not this artifact")
+    if given is not None and len(oci) > 1:
+        oci = [t for t in oci if _repository(t) == (given.registry, given.repository)] or oci
+    if len(oci) > 1:
+        listed = "; ".join(describe(t) for t in oci)
+        raise ValidationError(
+            "reference", reference, f"the app declares {len(oci)} OCI delivery targets ({listed})",
+            "give the reference of the one this job pushes: oci://REGISTRY/REPOSITORY:TAG",
+        )
+    if not oci:
         if given is None:
             raise ValidationError(
-                "REFERENCE", None, "no reference given and the app declares no OCI FluxSync target",
-                "pass oci://REGISTRY/REPOSITORY:TAG, or give the app a FluxSync with an OciTarget",
+                "reference", None, "no reference given and the app declares no OCI FluxSync target",
+                "give oci://REGISTRY/REPOSITORY:TAG, or give the app a FluxSync with an OciTarget",
             )
         chosen = tuple(dict.fromkeys(([given.tag] if given.tag else []) + list(tags)))
         if given.digest:
-            raise ValidationError("REFERENCE", reference, "push writes tags, not digests", "write oci://REGISTRY/REPOSITORY:TAG")
+            raise ValidationError("reference", reference, "push writes tags, not digests", "write oci://REGISTRY/REPOSITORY:TAG")
         if not chosen:
-            raise ValidationError("REFERENCE", reference, "no tag", f"write {given.url}:TAG or pass --tag TAG")
+            raise ValidationError("reference", reference, "no tag", f"write {given.url}:TAG or give more tags (tags)")
         return Reference(given.registry, given.repository), chosen, ""
-    assert isinstance(target, OciTarget)
-    watched = parse_reference(target.url, "the app's OciTarget url")
-    repository = Reference(watched.registry, watched.repository)
-    if given is not None and (given.registry, given.repository) != (watched.registry, watched.repository):
+    (target,) = oci
+    registry, name = _repository(target)
+    repository = Reference(registry, name)
+    if given is not None and (given.registry, given.repository) != (registry, name):
         raise ValidationError(
-            "REFERENCE", reference, f"the app's FluxSync makes Flux pull from {repository.url}",
+            "reference", reference, f"the app's FluxSync makes Flux pull from {repository.url}",
             f"push to {repository.url}:{target.tag}, or change the app's OciTarget",
         )
     if given is not None and given.digest:
-        raise ValidationError("REFERENCE", reference, "push writes tags, not digests", f"write {repository.url}:{target.tag}")
+        raise ValidationError("reference", reference, "push writes tags, not digests", f"write {repository.url}:{target.tag}")
     chosen = tuple(dict.fromkeys(([given.tag] if given is not None and given.tag else []) + list(tags)))
     followed = check_followed_tags(target, chosen)
     if not chosen:
         chosen = (followed,) if followed else ()
     if not chosen:
-        raise ValidationError("--tag", None, "no tag given, and the app's OciTarget names none to default to", "pass --tag TAG")
+        raise ValidationError("tags", None, "no tag given, and the app's OciTarget names none to default to", "give a tag (tags)")
     return repository, chosen, target.path
 
 
-def check_followed_tags(target: Any, tags: tuple[str, ...]) -> str | None:
+def _repository(target: OciTarget) -> tuple[str, str]:
+    watched = parse_reference(target.url, "the app's OciTarget url")
+    return watched.registry, watched.repository
+
+
+def check_followed_tags(target: OciTarget, tags: tuple[str, ...]) -> str | None:
     """The tag Flux follows (None for a semver range or a digest); refuse ``tags`` Flux would not see."""
-    semver = getattr(target, "semver", None)
-    digest = getattr(target, "digest", None)
+    semver, digest = target.semver, target.digest
     if digest:
         raise ValidationError(
             "REFERENCE", target.url, f"the app's OciTarget pins digest {digest}, so Flux never follows a pushed tag",
@@ -275,27 +263,22 @@ def check_followed_tags(target: Any, tags: tuple[str, ...]) -> str | None:
         versions = [tag for tag in tags if _VERSION_TAG.match(tag)]
         if tags and not versions:
             raise ValidationError(
-                "--tag", list(tags), f"the app's OciTarget follows the semver range {semver!r}, and none of these tags is a version",
+                "tags", list(tags), f"the app's OciTarget follows the semver range {semver!r}, and none of these tags is a version",
                 "push a version tag in that range, such as v1.2.3",
             )
         return None
     if tags and target.tag not in tags:
         raise ValidationError(
-            "--tag", list(tags), f"the app's FluxSync makes Flux follow tag {target.tag!r}",
-            f"add --tag {target.tag}, or change the app's OciTarget",
+            "tags", list(tags), f"the app's FluxSync makes Flux follow tag {target.tag!r}",
+            f"add the tag {target.tag!r}, or change the app's OciTarget",
         )
     return target.tag
 
 
-def target_path(objects: list[dict[str, Any]]) -> str:
+def target_path(targets: tuple[Target, ...]) -> str:
     """The folder of the artifact the app's own OCI ``FluxSync`` applies; ``""`` (the root) without one."""
-    from cdk8s_flux.target import OciTarget, sync_target
-
-    try:
-        target = sync_target(objects)
-    except ValidationError:
-        return ""
-    return target.path if isinstance(target, OciTarget) else ""
+    oci = [t for t in targets if isinstance(t, OciTarget)]
+    return oci[0].path if len(oci) == 1 else ""
 
 
 # --- the whole command -------------------------------------------------------------------
@@ -309,52 +292,39 @@ def artifact_files(layout: Mapping[str, str], path: str) -> dict[str, str]:
 def push(
     app_dir: Path,
     options: PushOptions,
+    policy: CheckPolicy,
     command: str | None = None,
     repo: Path | None = None,
-    progress: Callable[[str], None] = _silent,
+    progress: Progress = silent,
     environ: Mapping[str, str] | None = None,
+    verbose: bool = False,
 ) -> PushResult:
     """Render the cdk8s app in ``app_dir`` and push it: the whole ``cdk8s-flux push``.
 
     Git and the credentials are read before the app runs, so a misconfigured
     job fails fast; the registry is written only after the app synthesized and
-    its output passed the checks publish makes.
+    passed the checks of ``policy``, the same as publish's.
     """
     import os
 
-    from cdk8s_flux.app import load_app_config, synthesize
-    from cdk8s_flux.layout import build_layout
+    from cdk8s_flux.app import load_app_config
     from cdk8s_flux.oci.registry import find_credentials
-    from cdk8s_flux.publish.git import Git
-    from cdk8s_flux.publish.publisher import PublishOptions, check_layout, check_working_tree
+    from cdk8s_flux.pipeline import render
 
     environ = os.environ if environ is None else environ
     config = load_app_config(Path(app_dir), command)
-    start = Path(repo) if repo else config.directory
-    try:
-        git = Git.discover(start)
-    except GitError:
-        raise GitError(
-            f"{str(start)!r} is not inside a git repository, and the artifact names its source commit. "
-            "Fix: run push from a clone of the app's repository, or point --repo at one"
-        ) from None
+    git = open_repository(Path(repo) if repo else config.directory)
     info = source_info(git, options, environ, progress)
-    check_working_tree(git, info.commit, options.allow_dirty, progress, "under that commit's revision")
-    given = parse_reference(options.reference, "REFERENCE") if options.reference else None
+    check_working_tree(git, source_commit(git), options.allow_dirty, progress, "under that commit's revision")
+    given = parse_reference(options.reference, "reference") if options.reference else None
     credentials = find_credentials(given.registry, options.creds, environ) if given else None
-    progress(f"synthesizing {config.command!r} in {config.directory}")
-    files = synthesize(config)
-    repository, tags, path = resolve_destination([o for f in files for o in f.objects], options.reference, options.tags, progress)
+    rendered = render(config, policy, deliver=True, verbose=verbose, progress=progress)
+    repository, tags, path = resolve_destination(rendered.targets, options.reference, options.tags, progress)
     if given is None:
         credentials = find_credentials(repository.registry, options.creds, environ)
-    layout = build_layout(files)
-    check_layout(
-        layout,
-        PublishOptions(allow_secrets=options.allow_secrets, validate=options.validate, kubernetes_version=options.kubernetes_version),
-    )
-    artifact = build_artifact(artifact_files(layout, path), flux_annotations(info.source, info.revision, info.created))
+    artifact = build_artifact(artifact_files(rendered.layout(), path), flux_annotations(info.source, info.revision, info.created))
     progress(
-        f"artifact {artifact.digest[:19]}: {artifact.files} files, layer {_size(artifact.layer.size)}, revision {info.revision}"
+        f"artifact {artifact.digest[:19]}: {plural(artifact.files, 'file')}, layer {_size(artifact.layer.size)}, revision {info.revision}"
     )
     client = RegistryClient(repository.with_tag(tags[0]), credentials, insecure=options.insecure_registry)
     return push_artifact(client, artifact, tags, dry_run=options.dry_run, progress=progress)

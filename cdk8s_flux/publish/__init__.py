@@ -1,17 +1,10 @@
 """Publishing rendered manifests to a git branch that Flux syncs (``cdk8s-flux publish``).
 
-``publisher`` holds the algorithm, ``git`` the wrapper around the system git,
-``diff`` the change report, ``secrets`` and ``validate`` the content checks,
-``ci`` the workflows ``cdk8s-flux init ci`` writes.
+``publisher`` holds the algorithm (git plumbing, races, retries) and ``ci`` the
+workflows ``cdk8s-flux init ci`` writes. Rendering and checking is the pipeline's
+(``cdk8s_flux.pipeline``), the source commit ``cdk8s_flux.source``'s.
 """
 
-from cdk8s_flux.publish.publisher import (
-    PublishOptions,
-    PublishResult,
-    SourceCommit,
-    check_layout,
-    publish,
-    publish_layout,
-)
+from cdk8s_flux.publish.publisher import PublishOptions, PublishResult, publish, publish_layout
 
-__all__ = ["PublishOptions", "PublishResult", "SourceCommit", "check_layout", "publish", "publish_layout"]
+__all__ = ["PublishOptions", "PublishResult", "publish", "publish_layout"]

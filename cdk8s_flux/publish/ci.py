@@ -40,7 +40,7 @@ class CiOptions:
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
-            raise ValidationError("--provider", self.provider, "unknown CI provider", f"use one of {', '.join(PROVIDERS)}")
+            raise ValidationError("provider", self.provider, "unknown CI provider", f"use one of {', '.join(PROVIDERS)}")
 
 
 def workflow_path(provider: str) -> str:

@@ -17,13 +17,16 @@ import random
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cdk8s_flux import __version__
+from cdk8s_flux import changes as diff
 from cdk8s_flux.errors import GitError, ValidationError
-from cdk8s_flux.publish import diff
-from cdk8s_flux.publish.git import Git, TreeEntry
+from cdk8s_flux.git import Git, TreeEntry
+from cdk8s_flux.pipeline import CheckPolicy
+from cdk8s_flux.progress import Progress, plural, silent
+from cdk8s_flux.source import SourceCommit, check_working_tree, open_repository, source_commit
 from cdk8s_flux.validation import relative_path
 
 #: The trailer every manifests commit carries: the commit it was rendered from.
@@ -49,15 +52,9 @@ class PublishOptions:
     path: str = "dist"
     #: Report what would change and write nothing.
     dry_run: bool = False
-    #: Publish Secrets that carry data in clear.
-    allow_secrets: bool = False
     #: Publish from a working tree with uncommitted changes (marked in the commit).
     allow_dirty: bool = False
-    #: Check core kinds against the Kubernetes API schemas.
-    validate: bool = True
-    #: Kubernetes version to validate against (None: the newest known).
-    kubernetes_version: str | None = None
-    #: Write kustomization.yaml files (leave out for Flux v1 without manifest generation).
+    #: Write kustomization.yaml files (never for a Flux v1 target, which would apply them as objects).
     kustomization_files: bool = True
     author_name: str | None = None
     author_email: str | None = None
@@ -67,35 +64,25 @@ class PublishOptions:
     max_attempts: int = 10
 
     def __post_init__(self) -> None:
-        relative_path("--path", self.path)
+        relative_path("path", self.path)
         clean = posixpath.normpath(self.path)
         if clean in (".", "") or ".git" in PurePosixPath(clean).parts:
             raise ValidationError(
-                "--path", self.path, "publish replaces everything under it, so it must be a folder of the branch",
+                "path", self.path, "publish replaces everything under it, so it must be a folder of the branch",
                 "give a sub-folder such as 'dist'",
             )
         object.__setattr__(self, "path", clean)
         for name in ("remote", "branch"):
             value = getattr(self, name)
             if not value or value != value.strip() or value.startswith("-") or " " in value:
-                raise ValidationError(f"--{name}", value, "not a usable git name", f"give a {name} name such as 'origin'")
+                raise ValidationError(name, value, "not a usable git name", f"give a {name} name such as 'origin'")
         if self.max_attempts < 1:
-            raise ValidationError("--max-attempts", self.max_attempts, "must be at least 1", "give a positive number")
+            raise ValidationError("max_attempts", self.max_attempts, "must be at least 1", "give a positive number")
 
     @property
     def private_ref(self) -> str:
         """Where the remote branch is fetched: a ref namespace no git command shows by default."""
         return f"refs/cdk8s-flux/{self.remote}/{self.branch}"
-
-
-@dataclass(frozen=True)
-class SourceCommit:
-    """The commit of the app the manifests were rendered from."""
-
-    sha: str
-    subject: str
-    #: Rendered from a working tree with uncommitted changes (``--allow-dirty``).
-    dirty: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,20 +99,17 @@ class PublishResult:
     attempts: int = 1
     target: str = field(default="")
 
-
-def _silent(message: str) -> None:
-    pass
-
-
-def source_commit(git: Git) -> SourceCommit:
-    """HEAD of the app's repository: a branch or a detached HEAD, in a full or shallow clone."""
-    result = git.run_raw("log", "-1", "--format=%H%n%s", "HEAD")
-    if result.returncode != 0:
-        raise GitError(
-            "the app's repository has no commit yet. Fix: commit the app first, so the manifests can name their source"
-        )
-    sha, _, subject = result.stdout.decode(errors="replace").partition("\n")
-    return SourceCommit(sha=sha.strip(), subject=subject.strip())
+    def as_json(self) -> dict[str, object]:
+        """What ``--format json`` prints."""
+        return {
+            "status": self.status,
+            "target": self.target,
+            "source": self.source.sha,
+            "commit": self.commit,
+            "attempts": self.attempts,
+            "files": [{"change": c.status, "path": c.what} for c in self.changes.files],
+            "objects": [{"change": c.status, "object": c.what} for c in self.changes.objects],
+        }
 
 
 def commit_message(source: SourceCommit, changes: diff.Changes, path: str) -> str:
@@ -167,7 +151,7 @@ def backoff(attempt: int, rng: random.Random) -> float:
 class _Publisher:
     """One publish of one layout: fetch, compare, commit, push, retry."""
 
-    def __init__(self, git: Git, layout: dict[str, str], options: PublishOptions, progress: Callable[[str], None]):
+    def __init__(self, git: Git, layout: dict[str, str], options: PublishOptions, progress: Progress):
         self.git = git
         self.options = options
         self.progress = progress
@@ -257,21 +241,18 @@ def publish_layout(
     repo: Path,
     layout: dict[str, str],
     options: PublishOptions,
-    progress: Callable[[str], None] = _silent,
+    progress: Progress = silent,
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
-    check: Callable[[], None] = lambda: None,
 ) -> PublishResult:
-    """Publish ``layout`` (relative path to text) under ``options.path`` of the branch.
+    """Publish ``layout`` (relative path to text, already checked) under ``options.path`` of the branch.
 
     ``repo`` is any folder of the app's clone; its HEAD is the source commit.
-    ``check`` runs the content checks (see ``check_layout``) once, only when
-    something is to be written: an up-to-date branch needs none.
     """
     git = Git.discover(repo)
     source = source_commit(git)
     git.remote_url(options.remote)
-    return _publish(git, source, layout, options, progress, sleep, rng or random.Random(), check)
+    return _publish(git, source, layout, options, progress, sleep, rng or random.Random())
 
 
 def _publish(
@@ -279,14 +260,12 @@ def _publish(
     source: SourceCommit,
     layout: dict[str, str],
     options: PublishOptions,
-    progress: Callable[[str], None],
+    progress: Progress,
     sleep: Callable[[float], None],
     rng: random.Random,
-    check: Callable[[], None] = lambda: None,
 ) -> PublishResult:
     target = f"{options.remote}/{options.branch}:{options.path}"
     publisher = _Publisher(git, layout, options, progress)
-    checked = False
     for attempt in range(1, options.max_attempts + 1):
         tip = publisher.fetch_tip()
         old = git.ls_tree(tip, options.path) if tip is not None else {}
@@ -294,9 +273,6 @@ def _publish(
         if not changes:
             progress(f"up to date: {target} already holds the manifests of {source.sha[:12]}")
             return PublishResult("up to date", source, changes, attempts=attempt, target=target)
-        if not checked:
-            check()  # only what is about to be written needs checking
-            checked = True
         if options.dry_run:
             changes = publisher.object_changes(old, changes)
             return PublishResult("dry run", source, changes, attempts=attempt, target=target)
@@ -315,97 +291,33 @@ def _publish(
     )
 
 
-def check_working_tree(
-    git: Git, sha: str, allow_dirty: bool, progress: Callable[[str], None], marking: str
-) -> bool:
-    """Refuse uncommitted changes to tracked files unless ``allow_dirty``; True when they are there.
-
-    What is published must be what the commit it names renders. Untracked files
-    (a ``__pycache__``, a virtualenv) only get a note.
-    """
-    tracked, untracked = git.uncommitted_changes()
-    if tracked and not allow_dirty:
-        shown = ", ".join(tracked[:5]) + (f" and {len(tracked) - 5} more" if len(tracked) > 5 else "")
-        raise ValidationError(
-            "working tree", shown, "these files have uncommitted changes, so the manifests would not be "
-            f"what the commit {sha[:12]} they name renders",
-            f"commit or stash the changes, or pass --allow-dirty to publish them {marking}",
-        )
-    if tracked:
-        progress(f"warning: the manifests are rendered from uncommitted changes and {marking}")
-    elif untracked:
-        progress(f"note: {len(untracked)} untracked files are not part of source commit {sha[:12]}")
-    return bool(tracked)
-
-
-def check_sync_target(objects: list[dict], options: PublishOptions) -> None:
-    """Refuse to publish where the app's own ``FluxSync`` does not look.
-
-    When the app holds one Flux git source/Kustomization pair (a ``FluxSync``
-    with a ``GitTarget``), its branch and path must be the ones publish writes,
-    or Flux would never see the manifests.
-    """
-    from cdk8s_flux.target import GitTarget, sync_target
-
-    try:
-        target = sync_target(objects)
-    except ValidationError:
-        return  # no FluxSync in this app, or several: nothing to compare
-    if not isinstance(target, GitTarget):
-        return
-    watched = posixpath.normpath(target.path or ".")
-    if target.branch != options.branch or watched != options.path:
-        raise ValidationError(
-            "--branch/--path", f"{options.branch}:{options.path}",
-            f"the app's FluxSync makes Flux watch branch {target.branch!r}, path {watched!r}",
-            f"pass --branch {target.branch} --path {watched}, or change the app's GitTarget",
-        )
-
-
-def check_layout(layout: dict[str, str], options: PublishOptions) -> None:
-    """Refuse content that must not reach the branch: clear Secrets, invalid core objects.
-
-    Every file is parsed back from its text first, so what is checked is what
-    would be published.
-    """
-    from cdk8s_flux.layout import layout_objects
-    from cdk8s_flux.publish.secrets import refuse_clear_secrets
-    from cdk8s_flux.publish.validate import default_kubernetes_version, validate_layout
-
-    objects = layout_objects(layout)
-    if not options.allow_secrets:
-        refuse_clear_secrets(objects)
-    if options.validate:
-        validate_layout(objects, options.kubernetes_version or default_kubernetes_version())
-
-
 def publish(
     app_dir: Path,
     options: PublishOptions,
+    policy: CheckPolicy,
     command: str | None = None,
     repo: Path | None = None,
-    progress: Callable[[str], None] = _silent,
+    progress: Progress = silent,
+    verbose: bool = False,
 ) -> PublishResult:
     """Render the cdk8s app in ``app_dir`` and publish it: the whole ``cdk8s-flux publish``.
 
     Git is asked for the source commit and the remote before the app runs, so
     a misconfigured job fails fast; the branch is touched only after the app
-    synthesized and its output passed the checks.
+    synthesized, passed the checks of ``policy`` and matched its own delivery target.
     """
-    from cdk8s_flux.app import load_app_config, synthesize
-    from cdk8s_flux.layout import build_layout
+    from cdk8s_flux.app import load_app_config
+    from cdk8s_flux.pipeline import git_destination, render
 
     config = load_app_config(Path(app_dir), command)
-    git = Git.discover(Path(repo) if repo else config.directory)
+    git = open_repository(Path(repo) if repo else config.directory)
     source = source_commit(git)
     git.remote_url(options.remote)
-    dirty = check_working_tree(git, source.sha, options.allow_dirty, progress, f"marked with a '{DIRTY_TRAILER}: true' trailer")
-    source = replace(source, dirty=dirty)
-    progress(f"synthesizing {config.command!r} in {config.directory}")
-    files = synthesize(config)
-    check_sync_target([o for f in files for o in f.objects], options)
-    layout = build_layout(files, kustomization_files=options.kustomization_files)
-    progress(f"laid out {len(layout)} files from {len(files)} synthesized files")
-    return _publish(
-        git, source, layout, options, progress, time.sleep, random.Random(), lambda: check_layout(layout, options)
-    )
+    source = check_working_tree(git, source, options.allow_dirty, progress, f"marked with a '{DIRTY_TRAILER}: true' trailer")
+    rendered = render(config, policy, deliver=True, verbose=verbose, progress=progress)
+    destination = git_destination(rendered.targets, options.branch, options.path, options.kustomization_files)
+    if options.kustomization_files and not destination.kustomization_files:
+        progress("no kustomization.yaml files: the app's Flux v1 fluxd would apply them as objects")
+    layout = rendered.layout(destination.kustomization_files)
+    progress(f"laid out {plural(len(layout), 'file')} from {rendered.summary()}")
+    return _publish(git, source, layout, options, progress, time.sleep, random.Random())

@@ -6,6 +6,7 @@ A Secret's ``data`` is only base64: anyone who can read the manifests branch
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cdk8s_flux.errors import RefusedContentError
@@ -17,8 +18,8 @@ _ALTERNATIVES = (
 )
 
 
-def clear_secrets(objects: dict[str, tuple[dict[str, Any], ...]]) -> list[str]:
-    """Where the layout (path to objects) holds a core ``Secret`` with ``data`` or ``stringData``."""
+def clear_secrets(objects: Mapping[str, Sequence[dict[str, Any]]]) -> list[str]:
+    """Where the files (path to objects) hold a core ``Secret`` with ``data`` or ``stringData``."""
     found = []
     for path, documents in objects.items():
         for obj in documents:
@@ -31,12 +32,12 @@ def clear_secrets(objects: dict[str, tuple[dict[str, Any], ...]]) -> list[str]:
     return found
 
 
-def refuse_clear_secrets(objects: dict[str, tuple[dict[str, Any], ...]]) -> None:
+def refuse_clear_secrets(objects: Mapping[str, Sequence[dict[str, Any]]]) -> None:
     """Raise ``RefusedContentError`` naming every Secret that would be published in clear."""
     found = clear_secrets(objects)
     if found:
         raise RefusedContentError(
             f"refusing to publish {len(found)} Secret(s) with data into git, where anyone who can read the "
             f"repository can read the values: {', '.join(found)}. Fix: {_ALTERNATIVES}; "
-            "or pass --allow-secrets if the values are not sensitive"
+            "or allow Secrets in clear (--allow-secrets) if the values are not sensitive"
         )

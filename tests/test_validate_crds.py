@@ -1,4 +1,4 @@
-"""``cdk8s_flux.v2.schema``: custom resources against their CRD's openAPIV3Schema (Flux v2.9.4 CRDs)."""
+"""``cdk8s_flux.validate``: custom resources against their CRD's openAPIV3Schema (the Flux v2.9.4 CRDs of tests/data/flux)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from cdk8s_flux.errors import SchemaError
-from cdk8s_flux.v2.schema import check_objects, strict_schema, validate_objects
+from cdk8s_flux.validate import strict_schema, validate_objects
 
 VERSION = "v2.9.4"
 
@@ -34,18 +33,18 @@ def git_repository(**spec: Any) -> dict[str, Any]:
 
 def test_the_shared_gotk_sync_objects_are_valid(crds: list[dict[str, Any]], flux_data: Path) -> None:
     objects = list(yaml.safe_load_all((flux_data / VERSION / "gotk-sync.yaml").read_text()))
-    assert validate_objects(objects, crds) == []
+    assert validate_objects(objects, crds=crds) == []
 
 
 def test_an_unknown_field_is_a_problem_where_the_server_would_prune_it(crds: list[dict[str, Any]]) -> None:
-    problems = validate_objects([git_repository(ref={"brnach": "main"})], crds)
+    problems = validate_objects([git_repository(ref={"brnach": "main"})], crds=crds)
     assert [(p.kind, p.name, p.path) for p in problems] == [("GitRepository", "app", "spec.ref")]
     assert "brnach" in problems[0].message
 
 
 def test_types_patterns_and_enums(crds: list[dict[str, Any]]) -> None:
     bad = git_repository(url="git@github.com:example/app", interval=60, provider="bitbucket")
-    paths = sorted(p.path for p in validate_objects([bad], crds))
+    paths = sorted(p.path for p in validate_objects([bad], crds=crds))
     assert paths == ["spec.interval", "spec.provider", "spec.url"]
 
 
@@ -61,7 +60,7 @@ def test_preserve_unknown_fields_allows_anything(crds: list[dict[str, Any]]) -> 
             "values": {"anything": {"nested": [1, "two"]}},
         },
     }
-    assert validate_objects([release], crds) == []
+    assert validate_objects([release], crds=crds) == []
 
 
 def test_int_or_string_and_nullable() -> None:
@@ -84,25 +83,17 @@ def test_int_or_string_and_nullable() -> None:
 def test_unserved_version_or_kind_of_a_known_group(crds: list[dict[str, Any]]) -> None:
     old = git_repository()
     old["apiVersion"] = "source.toolkit.fluxcd.io/v1beta1"
-    problems = validate_objects([old], crds)
+    problems = validate_objects([old], crds=crds)
     assert [p.path for p in problems] == ["apiVersion"]
     assert problems[0].message.endswith(
         "does not serve source.toolkit.fluxcd.io/v1beta1; use source.toolkit.fluxcd.io/v1"
     )
     # A kind the group does not define at all
     unknown = dict(git_repository(), kind="GitMirror")
-    assert [p.message for p in validate_objects([unknown], crds)] == [
-        "no CRD serves GitMirror in source.toolkit.fluxcd.io/v1"
-    ]
+    (problem,) = validate_objects([unknown], crds=crds)
+    assert "define no GitMirror in source.toolkit.fluxcd.io/v1" in problem.message
 
 
-def test_other_kinds_are_not_checked(crds: list[dict[str, Any]]) -> None:
-    assert validate_objects([{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "bogus": 1}], crds) == []
-
-
-def test_check_objects_raises_listing_every_problem(crds: list[dict[str, Any]]) -> None:
-    with pytest.raises(SchemaError) as raised:
-        check_objects([git_repository(ref={"brnach": "main"}), git_repository(interval=5)], crds)
-    assert len(raised.value.problems) == 2
-    assert "GitRepository flux-system/app: spec.ref" in str(raised.value)
-    assert raised.value.exit_code == 2
+def test_core_kinds_beside_them_are_checked_against_the_kubernetes_api(crds: list[dict[str, Any]]) -> None:
+    bogus = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "bogus": 1}
+    assert [p.path for p in validate_objects([bogus], crds=crds)] == [""]

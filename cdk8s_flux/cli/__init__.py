@@ -1,0 +1,53 @@
+"""The ``cdk8s-flux`` command: argument parsing and exit codes over the library, nothing else.
+
+Heavy modules (cdk8s, jsii, YAML) are imported inside the commands, so
+``--help`` and ``--version`` answer without starting Node. ``vocabulary`` holds
+what every command shares; ``local``, ``deliver`` and ``release`` the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cdk8s_flux import __version__
+from cdk8s_flux.cli import deliver, local, release, vocabulary
+from cdk8s_flux.errors import CdkFluxError
+
+_DESCRIPTION = """\
+Synthesize a cdk8s app together with the Flux that deploys it, and hand the
+manifests to Flux.
+
+""" + vocabulary.EXIT_CODES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="cdk8s-flux", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"cdk8s-flux {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    local.add_parsers(commands)  # render, synth, validate
+    deliver.add_parsers(commands)  # publish, init ci, push, pull
+    release.add_parsers(commands)  # install --export, vendor
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return vocabulary.EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except CdkFluxError as exc:
+        print(f"cdk8s-flux: error: {vocabulary.message(exc)}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("cdk8s-flux: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""The one render-and-check pipeline under every command that runs an app.
+
+config (``cdk8s.yaml``) -> synthesize -> checks -> ``Rendered`` (files, objects,
+layout, the delivery targets the app declares). ``render``, ``synth``,
+``publish``, ``push`` and ``pull --verify`` are a few lines each on top of it,
+so the same app with the same problem gets the same verdict from all of them.
+
+The checks, in order: Secrets in clear (for commands that deliver to git or a
+registry, unless allowed), then every object against the Kubernetes API and
+the CRD schemas (unless validation is off), unknown kinds included.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cdk8s_flux.app import AppConfig, load_app_config, synthesize
+from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.manifests import ManifestFile, join_stream
+from cdk8s_flux.progress import Progress, plural, silent
+from cdk8s_flux.target import TARGET_PATH_ANNOTATION, GitTarget, OciTarget
+
+Object = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CheckPolicy:
+    """What the checks refuse: the same options, with the same defaults, for every command.
+
+    validate: check objects against the Kubernetes API and the CRDs (default on).
+    kubernetes_version: the cluster's ``X.Y`` (default: the newest known).
+    flux_version: the Flux release whose CRDs check Flux objects no CRD in the output
+    defines (default: see ``validate.flux_release_for``).
+    allow_unknown_kinds: skip custom resources no CRD is known for.
+    allow_secrets: deliver Secrets that carry data in clear.
+    """
+
+    validate: bool = True
+    kubernetes_version: str | None = None
+    flux_version: str | None = None
+    allow_unknown_kinds: bool = False
+    allow_secrets: bool = False
+
+
+# --- delivery targets: where the app tells Flux to look ----------------------------
+
+
+@dataclass(frozen=True)
+class FluxV1Target:
+    """What a Flux v1 ``FluxInstall`` makes fluxd sync: a branch and folders of a git repository.
+
+    fluxd applies every YAML file under its paths as an object, so a
+    ``kustomization.yaml`` there would be applied too: the layout leaves them out.
+    """
+
+    url: str
+    branch: str
+    #: ``--git-path`` folders; empty means the whole repository.
+    paths: tuple[str, ...] = ()
+
+    def watches(self, path: str) -> bool:
+        """Whether fluxd reads ``path`` of the branch."""
+        return not self.paths or any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.paths)
+
+
+Target = GitTarget | OciTarget | FluxV1Target
+
+
+def describe(target: Target) -> str:
+    """One line naming a target, for messages that list candidates."""
+    if isinstance(target, GitTarget):
+        return f"git {target.url} branch {target.branch!r} path {target.path or '.'!r}"
+    if isinstance(target, OciTarget):
+        ref = next(f"{k} {v!r}" for k, v in target.ref.items())
+        return f"OCI {target.url} {ref} path {target.path or '.'!r}"
+    paths = ", ".join(repr(p) for p in target.paths) or "the whole repository"
+    return f"Flux v1 fluxd {target.url} branch {target.branch!r} paths {paths}"
+
+
+def _flag(args: list[str], name: str) -> str | None:
+    return next((a.split("=", 1)[1] for a in args if a.startswith(f"{name}=")), None)
+
+
+def _v1_targets(objects: Iterable[Object]) -> list[FluxV1Target]:
+    """The fluxd Deployments among ``objects`` (a Flux v1 ``FluxInstall``), read from their flags."""
+    found = []
+    for obj in objects:
+        if obj.get("kind") != "Deployment" or obj.get("apiVersion") != "apps/v1":
+            continue
+        for container in (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or ():
+            args = [str(a) for a in container.get("args") or ()]
+            url = _flag(args, "--git-url")
+            if url is not None:
+                paths = tuple(p for p in (_flag(args, "--git-path") or "").split(",") if p)
+                found.append(FluxV1Target(url=url, branch=_flag(args, "--git-branch") or "master", paths=paths))
+    return found
+
+
+_SOURCE_KINDS = {"GitRepository": "source.toolkit.fluxcd.io/", "OCIRepository": "source.toolkit.fluxcd.io/"}
+
+
+def _v2_targets(objects: list[Object]) -> list[Target]:
+    """The targets of the Flux source/Kustomization pairs that deliver the app (what ``FluxSync`` makes).
+
+    A pair delivers when its Kustomization is named like its source (``FluxSync``, ``flux
+    bootstrap``) or applies one chart's folder of the target (it carries the target's path in
+    an annotation); when no pair looks like that, every pair counts.
+    """
+    sources = {
+        (o["kind"], (o.get("metadata") or {}).get("namespace"), (o.get("metadata") or {}).get("name")): o
+        for o in objects
+        if o.get("kind") in _SOURCE_KINDS and str(o.get("apiVersion", "")).startswith(_SOURCE_KINDS[str(o["kind"])])
+    }
+    pairs = []
+    for obj in objects:
+        if obj.get("kind") != "Kustomization" or not str(obj.get("apiVersion", "")).startswith("kustomize.toolkit.fluxcd.io/"):
+            continue
+        metadata = obj.get("metadata") or {}
+        ref = (obj.get("spec") or {}).get("sourceRef") or {}
+        source = sources.get((ref.get("kind"), ref.get("namespace", metadata.get("namespace")), ref.get("name")))
+        if source is not None:
+            pairs.append((source, obj))
+    delivering = [
+        (s, k) for s, k in pairs
+        if k["metadata"].get("name") == s["metadata"].get("name") or TARGET_PATH_ANNOTATION in (k["metadata"].get("annotations") or {})
+    ]
+    targets: list[Target] = []
+    for source, kustomization in delivering or pairs:
+        spec = source.get("spec") or {}
+        annotations = kustomization["metadata"].get("annotations") or {}
+        path = annotations.get(TARGET_PATH_ANNOTATION) or (kustomization.get("spec") or {}).get("path", "./")
+        if source["kind"] == "GitRepository":
+            targets.append(GitTarget(url=spec["url"], branch=(spec.get("ref") or {}).get("branch", "master"), path=path))
+        else:
+            ref = spec.get("ref") or {}
+            targets.append(OciTarget(
+                url=spec["url"], tag=ref.get("tag"), semver=ref.get("semver"), digest=ref.get("digest"), path=path,
+                provider=spec.get("provider", "generic"), secret_ref=(spec.get("secretRef") or {}).get("name"),
+            ))
+    return targets
+
+
+def find_targets(objects: Iterable[Object]) -> tuple[Target, ...]:
+    """Every distinct delivery target the objects declare: Flux v2 syncs and Flux v1 fluxd installs."""
+    objects = list(objects)
+    return tuple(dict.fromkeys([*_v2_targets(objects), *_v1_targets(objects)]))
+
+
+@dataclass(frozen=True)
+class GitDestination:
+    """Where a publish writes, after checking it against the app's own targets."""
+
+    branch: str
+    path: str
+    #: Write ``kustomization.yaml`` files (never where Flux v1 reads).
+    kustomization_files: bool
+    #: The app's target this destination is (None: the app declares no git target).
+    target: GitTarget | FluxV1Target | None = None
+
+
+def _git_matches(target: GitTarget | FluxV1Target, branch: str, path: str) -> bool:
+    if isinstance(target, GitTarget):
+        return target.branch == branch and posixpath.normpath(target.path or ".") == path
+    return target.branch == branch and target.watches(path)
+
+
+def git_destination(targets: Iterable[Target], branch: str, path: str, kustomization_files: bool = True) -> GitDestination:
+    """The branch and path to publish to: where the app's git target looks, refused where it does not.
+
+    None, one or several git targets: with none, ``branch``/``path`` as given; with one, it must
+    be that one; with several, the one they match is chosen, and no match is refused with the
+    candidates listed (never skipped).
+    """
+    candidates = [t for t in targets if isinstance(t, (GitTarget, FluxV1Target))]
+    if not candidates:
+        return GitDestination(branch, path, kustomization_files)
+    matching = [t for t in candidates if _git_matches(t, branch, path)]
+    if len(matching) >= 1 and len({type(t) for t in matching}) == 1:
+        chosen = matching[0]
+        return GitDestination(branch, path, kustomization_files and isinstance(chosen, GitTarget), chosen)
+    if len(candidates) == 1:
+        (target,) = candidates
+        if isinstance(target, GitTarget):
+            watched = posixpath.normpath(target.path or ".")
+            raise ValidationError(
+                "branch/path", f"{branch}:{path}", f"the app's FluxSync makes Flux watch branch {target.branch!r}, path {watched!r}",
+                f"publish to branch {target.branch!r} and path {watched!r}, or change the app's GitTarget",
+            )
+        where = ", ".join(repr(p) for p in target.paths) or "any path"
+        raise ValidationError(
+            "branch/path", f"{branch}:{path}", f"the app's Flux v1 FluxInstall makes fluxd sync branch {target.branch!r}, {where}",
+            f"publish to branch {target.branch!r} under {where}, or change git_branch/git_path of the FluxInstall",
+        )
+    listed = "; ".join(describe(t) for t in candidates)
+    raise ValidationError(
+        "branch/path", f"{branch}:{path}",
+        f"the app declares {len(candidates)} git delivery targets ({listed}) and this is none of them",
+        "publish to the branch and path of the one this job delivers",
+    )
+
+
+# --- the pipeline ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What the app synthesized, checked: the files, their objects, the layout and the targets."""
+
+    config: AppConfig
+    files: tuple[ManifestFile, ...]
+    targets: tuple[Target, ...]
+    _layouts: dict[bool, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def objects(self) -> list[Object]:
+        return [o for f in self.files for o in f.objects]
+
+    @property
+    def stream(self) -> str:
+        """Every object as one YAML stream (``render``)."""
+        return join_stream(list(self.files))
+
+    def layout(self, kustomization_files: bool = True) -> dict[str, str]:
+        """The layout publish and push write (relative path to text), built once per form."""
+        from cdk8s_flux.layout import build_layout
+
+        if kustomization_files not in self._layouts:
+            self._layouts[kustomization_files] = build_layout(list(self.files), kustomization_files=kustomization_files)
+        return self._layouts[kustomization_files]
+
+    def summary(self) -> str:
+        """``12 objects in 3 files``."""
+        return f"{plural(len(self.objects), 'object')} in {plural(len(self.files), 'file')}"
+
+
+def check(files: Iterable[ManifestFile], policy: CheckPolicy, *, deliver: bool, start: Path | None, progress: Progress = silent) -> None:
+    """The checks of ``policy`` on synthesized ``files``; a refusal is a ``RefusedContentError`` (exit 4).
+
+    ``deliver``: the objects go to git or a registry, where a Secret in clear must not go.
+    """
+    from cdk8s_flux import validate
+    from cdk8s_flux.secrets import refuse_clear_secrets
+
+    by_file = {f.path: list(f.objects) for f in files}
+    if deliver and not policy.allow_secrets:
+        refuse_clear_secrets(by_file)
+    if policy.validate:
+        validate.check(
+            by_file,
+            kubernetes_version=policy.kubernetes_version,
+            flux_version=policy.flux_version,
+            allow_unknown_kinds=policy.allow_unknown_kinds,
+            start=start,
+            report=progress,
+        )
+
+
+def render(
+    app: AppConfig | Path,
+    policy: CheckPolicy,
+    *,
+    deliver: bool = False,
+    verbose: bool = False,
+    progress: Progress = silent,
+) -> Rendered:
+    """Synthesize the app and check the result: the first half of every command."""
+    config = app if isinstance(app, AppConfig) else load_app_config(Path(app))
+    progress(f"synthesizing {config.display!r} in {config.directory}")
+    files = tuple(synthesize(config, verbose=verbose))
+    check(files, policy, deliver=deliver, start=config.directory, progress=progress)
+    rendered = Rendered(config=config, files=files, targets=find_targets(o for f in files for o in f.objects))
+    return rendered
