@@ -225,7 +225,7 @@ def _pull(args: argparse.Namespace) -> int:
 
         config = load_app_config(Path(v.app_dir(args)), args.app)
         rendered = render(config, v.policy(args), deliver=True, verbose=args.verbose, progress=v.progress)
-        local = artifact_files(rendered.layout(), target_path(rendered.targets))
+        local = artifact_files(rendered.layout(), target_path(rendered.targets, reference))
         changes = compare(pulled.files, local)
         if changes:
             sys.stdout.write(format_report(changes, f"{pulled.url} -> local render"))

@@ -275,9 +275,11 @@ def check_followed_tags(target: OciTarget, tags: tuple[str, ...]) -> str | None:
     return target.tag
 
 
-def target_path(targets: tuple[Target, ...]) -> str:
-    """The folder of the artifact the app's own OCI ``FluxSync`` applies; ``""`` (the root) without one."""
+def target_path(targets: tuple[Target, ...], repository: Reference | None = None) -> str:
+    """The folder of the artifact the app's own OCI ``FluxSync`` applies (the one of ``repository``); ``""`` without one."""
     oci = [t for t in targets if isinstance(t, OciTarget)]
+    if repository is not None and len(oci) > 1:
+        oci = [t for t in oci if _repository(t) == (repository.registry, repository.repository)]
     return oci[0].path if len(oci) == 1 else ""
 
 
