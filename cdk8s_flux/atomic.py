@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -25,7 +26,7 @@ def write_file(path: Path, data: str | bytes) -> None:
         raise
 
 
-def replace_dir(target: Path, files: dict[str, str | bytes]) -> None:
+def replace_dir(target: Path, files: Mapping[str, str | bytes]) -> None:
     """Make ``target`` hold exactly ``files`` (relative path to content).
 
     The new tree is built beside the target and swapped in with renames, so a

@@ -8,6 +8,7 @@ another layout to ours, shows up as what it is for the cluster.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +58,7 @@ def file_changes(old: dict[str, str], new: dict[str, str]) -> tuple[Change, ...]
     return tuple(changes)
 
 
-def _objects(texts: dict[str, bytes | str]) -> dict[ObjectKey, dict[str, Any]]:
+def _objects(texts: Mapping[str, bytes | str]) -> dict[ObjectKey, dict[str, Any]]:
     """Every Kubernetes object of ``texts`` by identity; files that are not manifests are skipped."""
     found: dict[ObjectKey, dict[str, Any]] = {}
     for path, text in texts.items():
@@ -76,7 +77,7 @@ def _objects(texts: dict[str, bytes | str]) -> dict[ObjectKey, dict[str, Any]]:
     return found
 
 
-def object_changes(old: dict[str, bytes | str], new: dict[str, bytes | str]) -> tuple[Change, ...]:
+def object_changes(old: Mapping[str, bytes | str], new: Mapping[str, bytes | str]) -> tuple[Change, ...]:
     """Objects added, changed or removed between two sets of files (path to text)."""
     before, after = _objects(old), _objects(new)
     changes = []

@@ -218,7 +218,8 @@ class Git:
         )
         if result.returncode != 0:
             return [], []
-        tracked, untracked = [], []
+        tracked: list[str] = []
+        untracked: list[str] = []
         for line in result.stdout.decode(errors="replace").splitlines():
             (untracked if line.startswith("??") else tracked).append(line[3:])
         return tracked, untracked

@@ -56,7 +56,7 @@ class LayoutError(SynthError):
     """The synthesized objects cannot be laid out as one file each."""
 
 
-class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+class _Dumper(_BaseDumper):
     """Safe YAML with multi-line strings as literal blocks, for readable diffs."""
 
 
@@ -126,7 +126,7 @@ def _chart_names(files: list[ManifestFile]) -> list[str]:
     stems = [_strip_suffix(f.path.split("/")[0]) for f in files]
     distinct = list(dict.fromkeys(stems))
     matches = [_INDEX.match(stem) for stem in distinct]
-    indexed = bool(matches) and all(matches) and [int(m.group(1)) for m in matches] == list(range(len(matches)))
+    indexed = bool(matches) and all(matches) and [int(m.group(1)) for m in matches if m] == list(range(len(matches)))
     if not indexed:
         return stems
     return [_INDEX.match(stem).group(2) for stem in stems]  # type: ignore[union-attr]
@@ -218,7 +218,7 @@ def build_layout(files: list[ManifestFile], kustomization_files: bool = True) ->
     generation).
     """
     charts: dict[str, list[_Placed]] = {}
-    for chart, manifest in zip(_chart_names(files), files):
+    for chart, manifest in zip(_chart_names(files), files, strict=True):
         for index, obj in enumerate(manifest.objects):
             source = f"{manifest.path} document {index + 1}"
             charts.setdefault(chart, []).append(_Placed(ObjectKey.of(obj, source), source, obj))

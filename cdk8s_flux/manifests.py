@@ -24,7 +24,7 @@ _NOT_STRING_TAGS = frozenset(
 _GO_BOOLEANS = frozenset({"y", "Y", "n", "N"})
 
 
-class _GoStyleDumper(_Dumper):  # type: ignore[misc, valid-type]
+class _GoStyleDumper(_Dumper):
     """PyYAML's emitter with the string styles of Go's YAML encoder."""
 
 

@@ -206,14 +206,16 @@ class CrdSet:
     source: str
     crds: tuple[dict[str, Any], ...]
     #: ``{(group, kind): {version: openAPIV3Schema}}`` of the served versions.
-    served: dict[tuple[str, str], dict[str, dict[str, Any]]] = field(init=False)
+    served: dict[tuple[str, str], dict[str, dict[str, Any] | None]] = field(init=False)
     _validators: dict[tuple[str, str], Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.served = {}
         for crd in self.crds:  # a malformed CRD defines nothing here; its own check reports it
             spec = crd.get("spec")
-            names = spec.get("names") if isinstance(spec, dict) else None
+            if not isinstance(spec, dict):
+                continue
+            names = spec.get("names")
             if not isinstance(names, dict) or not spec.get("group") or not names.get("kind"):
                 continue
             versions = self.served.setdefault((spec["group"], names["kind"]), {})
@@ -344,10 +346,10 @@ def validate_objects(objects: Iterable[dict[str, Any]], **options: Any) -> list[
 
 def check(files: Mapping[str, Iterable[dict[str, Any]]], **options: Any) -> None:
     """Raise ``RefusedContentError`` listing the problems ``validate_files`` finds, if any."""
-    files = {name: list(objects) for name, objects in files.items()}
-    problems = validate_files(files, **options)
+    listed = {name: list(objects) for name, objects in files.items()}
+    problems = validate_files(listed, **options)
     if problems:
-        raise RefusedContentError(refusal(problems, sum(len(o) for o in files.values())))
+        raise RefusedContentError(refusal(problems, sum(len(o) for o in listed.values())))
 
 
 def refusal(problems: list[Problem], count: int) -> str:
@@ -413,7 +415,8 @@ def _upstream_for(flux_version: str | None, objects: list[dict[str, Any]], start
 
 def object_problem(file: str, obj: dict[str, Any], path: str, message: str) -> Problem:
     """A problem of ``obj`` (from ``file``) at ``path``."""
-    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    found = obj.get("metadata")
+    metadata: dict[str, Any] = found if isinstance(found, dict) else {}
     return Problem(
         file=file,
         api_version=str(obj.get("apiVersion", "")),

@@ -13,7 +13,6 @@ def _render(args: argparse.Namespace) -> int:
     from cdk8s_flux.app import load_app_config
     from cdk8s_flux.atomic import write_file
     from cdk8s_flux.pipeline import render
-
     from cdk8s_flux.progress import silent
 
     config = load_app_config(Path(v.app_dir(args)), args.app)

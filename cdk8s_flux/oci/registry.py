@@ -164,7 +164,7 @@ def _registry_errors(response: Any) -> str:
 
 def _error_codes(response: Any) -> set[str]:
     try:
-        return {e.get("code") for e in response.json().get("errors") or [] if isinstance(e, dict)}
+        return {str(e.get("code")) for e in response.json().get("errors") or [] if isinstance(e, dict)}
     except Exception:  # noqa: BLE001
         return set()
 
@@ -175,12 +175,12 @@ def _transport_class() -> type:
 
     logging.getLogger("oras.logger").setLevel(logging.CRITICAL)  # our own messages say what went wrong
 
-    class Transport(oras.provider.Registry):  # type: ignore[misc]
+    class Transport(oras.provider.Registry):
         """oras-py's registry client whose every request goes through ``RegistryClient._send``."""
 
         client: RegistryClient
 
-        def do_request(self, url, method="GET", data=None, headers=None, json=None, stream=False):  # type: ignore[override]
+        def do_request(self, url, method="GET", data=None, headers=None, json=None, stream=False):
             return self.client._send(method, url, data=data, headers=headers, stream=stream)
 
     return Transport
@@ -203,7 +203,7 @@ class RegistryClient:
         self.transport.client = self
         self.container = oras.container.Container(f"{reference.registry}/{reference.repository}")
         self._basic: str | None = None
-        self._bearer = None
+        self._bearer: Any = None
         self.requests: list[str] = []
         self._oras_auth = oras.auth
 
@@ -247,19 +247,20 @@ class RegistryClient:
             headers["Authorization"] = f"Basic {self._basic}"
             return True
         if scheme == "bearer":
-            if self._bearer is None:
-                self._bearer = self._oras_auth.get_auth_backend(
+            bearer = self._bearer
+            if bearer is None:
+                bearer = self._bearer = self._oras_auth.get_auth_backend(
                     "token", self.transport.session, self.insecure, tls_verify=True
                 )
                 if self.credentials is not None:
-                    self._bearer.set_basic_auth(self.credentials.username, self.credentials.password)
+                    bearer.set_basic_auth(self.credentials.username, self.credentials.password)
             # A new token for every challenge: a push needs the push scope a first pull token lacks.
             try:
-                headers, changed = self._bearer.authenticate_request(response, headers, refresh=True)
+                headers, changed = bearer.authenticate_request(response, headers, refresh=True)
             except Exception:  # noqa: BLE001 - a failing token endpoint is an authentication failure
                 return False
             if changed:
-                headers["Authorization"] = f"Bearer {self._bearer.token}"
+                headers["Authorization"] = f"Bearer {bearer.token}"
             return bool(changed)
         return False
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from cdk8s_flux.validate import Problem, validate_objects as _validate_objects
+from cdk8s_flux.validate import Problem
+from cdk8s_flux.validate import validate_objects as _validate_objects
 
 
 def validate_objects(objects: Iterable[dict[str, Any]], crds: Iterable[dict[str, Any]]) -> list[Problem]:
