@@ -4,8 +4,8 @@ Synthesizing the app is the app's own cost (cdk8s in Node) and takes seconds,
 so it runs once and is reported apart; what is timed is publish's own work on
 the synthesized files:
 
-- no-op publish: layout + git (ls-remote, ls-tree, compare blob ids; the content
-  checks run only when something is to be written), against the floor of ``git status`` + ``git diff``
+- no-op publish: the checks every command runs (Secrets, strict schemas), layout and git
+  (ls-remote, ls-tree, compare blob ids), against the floor of ``git status`` + ``git diff``
   on a checkout of the same branch (the least any tool must do to learn that
   2,021 files did not change);
 - the git part of the no-op alone, against the same floor;
@@ -86,7 +86,8 @@ def _naive_first_publish(root: Path, layout: dict[str, str]) -> None:
 def run() -> list[Comparison]:
     from cdk8s_flux.app import load_app_config, synthesize
     from cdk8s_flux.layout import build_layout
-    from cdk8s_flux.publish import PublishOptions, check_layout, publish_layout
+    from cdk8s_flux.pipeline import CheckPolicy, check
+    from cdk8s_flux.publish import PublishOptions, publish_layout
 
     saved = dict(os.environ)
     root = Path(tempfile.mkdtemp(prefix="bench-publish-"))
@@ -109,8 +110,8 @@ def run() -> list[Comparison]:
         )
 
         def publish_step() -> None:
-            step_layout = build_layout(files)
-            publish_layout(source, step_layout, options, check=lambda: check_layout(step_layout, options))
+            check(files, CheckPolicy(), deliver=True, start=source)  # every run checks, as render does
+            publish_layout(source, build_layout(files), options)
 
         # First publish: a fresh remote and a fresh clone (no blob stored yet) each time.
         def fresh_remote() -> None:
@@ -142,7 +143,7 @@ def run() -> list[Comparison]:
         assert result.status == "up to date", result.status
         return [
             Comparison(
-                f"publish no-op, {len(layout)} files (layout + git)", noop,
+                f"publish no-op, {len(layout)} files (checks + layout + git)", noop,
                 "git status + git diff", floor_seconds,
             ),
             Comparison(f"publish no-op, {len(layout)} files (git part only)", noop_git,
