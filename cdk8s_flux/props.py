@@ -7,12 +7,16 @@ same; this is the one place that turns either form into the props value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from cdk8s_flux.errors import ValidationError
 
 P = TypeVar("P")
+_Options = ParamSpec("_Options")
+_Self = TypeVar("_Self")
+_Scope = TypeVar("_Scope")
+_Stub = Callable[Concatenate[_Self, _Scope, str, ...], None]
 
 
 def resolve_props(construct: str, props_type: type[P], props: P | None, options: Mapping[str, Any]) -> P:
@@ -36,3 +40,18 @@ def resolve_props(construct: str, props_type: type[P], props: P | None, options:
             "props", props, f"not a {props_type.__name__}", f"pass {props_type.__name__}(...) or keyword options"
         )
     return props
+
+
+def keyword_options(
+    props_type: Callable[_Options, object],
+) -> Callable[[_Stub[_Self, _Scope]], Callable[Concatenate[_Self, _Scope, str, _Options], None]]:
+    """Type an ``__init__`` overload as taking the arguments of ``props_type`` as keywords.
+
+    So that an editor and mypy check ``Kustomization(chart, "apps", source=...)``
+    against ``KustomizationProps``; at run time the overload stub is returned as is.
+    """
+
+    def typed(stub: _Stub[_Self, _Scope]) -> Callable[Concatenate[_Self, _Scope, str, _Options], None]:
+        return cast(Callable[Concatenate[_Self, _Scope, str, _Options], None], stub)
+
+    return typed

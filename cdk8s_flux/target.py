@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from cdk8s_flux import validation
@@ -65,6 +65,19 @@ class GitTarget:
         return kustomization_path(self.path)
 
 
+@runtime_checkable
+class SignatureVerification(Protocol):
+    """How Flux verifies an artifact's signatures (``spec.verify``): ``cdk8s_flux.v2.Verification``.
+
+    A protocol, so this module, which the delivery commands load without Node, needs no cdk8s.
+    """
+
+    @property
+    def provider(self) -> str: ...
+
+    def to_spec(self) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class OciTarget:
     """An OCI artifact that holds the manifests Flux applies (``cdk8s-flux push``, ``flux push artifact``).
@@ -86,7 +99,7 @@ class OciTarget:
     semver: str | None = None
     digest: str | None = None
     secret_ref: str | None = None
-    verify: Any = None
+    verify: SignatureVerification | None = None
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url) if isinstance(self.url, str) else None
@@ -113,12 +126,8 @@ class OciTarget:
         check_provider("provider", self.provider)
         if self.secret_ref is not None:
             validation.dns1123_subdomain("secret_ref", self.secret_ref)
-        if self.verify is not None:
-            from cdk8s_flux.v2.sources import Verification
-
-            if not isinstance(self.verify, Verification):
-                raise ValidationError("verify", self.verify, "not a Verification", "write verify=Verification(provider='cosign', ...)")
-            self.verify.to_spec()
+        if self.verify is not None and not isinstance(self.verify, SignatureVerification):
+            raise ValidationError("verify", self.verify, "not a Verification", "write verify=Verification(provider='cosign', ...)")
         object.__setattr__(self, "path", repo_path("path", self.path))
 
     @property

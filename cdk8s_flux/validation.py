@@ -208,6 +208,11 @@ def flux_duration(field: str, value: str, *, hours: bool = True) -> str:
     return value
 
 
+def is_flux_name(value: object) -> bool:
+    """Whether ``value`` is a name ``flux_name`` takes."""
+    return isinstance(value, str) and len(value) <= 63 and _DNS1123_SUBDOMAIN.match(value) is not None
+
+
 def flux_name(field: str, value: str) -> str:
     """The name of a Flux object: an RFC 1123 subdomain of at most 63 characters.
 
@@ -333,7 +338,7 @@ def one_of(field: str, value: object, choices: tuple[str, ...]) -> str:
     """One of ``choices``, spelled exactly (Flux's enums are case-sensitive)."""
     if value not in choices:
         raise ValidationError(field, value, "not an accepted value", "use one of " + ", ".join(repr(c) for c in choices))
-    return value  # type: ignore[return-value]
+    return value
 
 
 def strings(field: str, value: object) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ objects are checked against the Flux v2.9.4 CRDs (tests/data/flux).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,8 @@ import yaml
 
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.oci.push import resolve_destination, target_path
-from cdk8s_flux.pipeline import find_targets
 from cdk8s_flux.oci.reference import Reference
+from cdk8s_flux.pipeline import find_targets
 from cdk8s_flux.target import OciTarget, sync_target
 from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import FluxSync, FluxSyncProps
@@ -92,13 +93,13 @@ def test_tag_digest_and_the_default(options: dict[str, str], ref: dict[str, str]
         ({"digest": "sha256:abc"}, "digest"),
         ({"secret_ref": "Bad_Name"}, "secret_ref"),
         ({"verify": {"provider": "cosign"}}, "verify"),
-        ({"verify": Verification(provider="notation")}, "verify.secret_ref"),
+        ({"verify": partial(Verification, provider="notation")}, "verify.secret_ref"),
         ({"provider": "docker"}, "provider"),
     ],
 )
 def test_invalid_oci_targets_name_the_field(options: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as raised:
-        OciTarget(url=URL, **options)
+        OciTarget(url=URL, **{key: value() if isinstance(value, partial) else value for key, value in options.items()})
     assert raised.value.field == field
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import cdk8s
 import pytest
+from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.layout import chart_folder
@@ -30,9 +32,13 @@ from cdk8s_flux.v2 import (
     SubstituteReference,
 )
 from cdk8s_flux.v2.schema import validate_objects
-from fluxcrds import cel_problems, load_crds
 
 SOURCE = ObjectRef(kind="GitRepository", name="flux-system")
+
+
+def made(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with each ``partial`` called: a nested value that refuses its arguments when it is made."""
+    return {key: value() if isinstance(value, partial) else value for key, value in options.items()}
 
 
 @pytest.fixture
@@ -103,8 +109,8 @@ def test_every_modelled_field(crds: list[dict[str, Any]]) -> None:
         ({"depends_on": ObjectRef(kind="Kustomization", name="x")}, "depends_on", "wrap it in a list"),
         ({"prune": None}, "prune", "boolean"),
         ({"target_namespace": "Apps"}, "target_namespace", "RFC 1123 label"),
-        ({"decryption": Decryption(provider="age")}, "decryption.provider", "sops"),
-        ({"post_build": PostBuild(substitute={"my-var": "x"})}, "post_build.substitute['my-var']", "variable name"),
+        ({"decryption": partial(Decryption, provider="age")}, "decryption.provider", "sops"),
+        ({"post_build": partial(PostBuild, substitute={"my-var": "x"})}, "post_build.substitute['my-var']", "variable name"),
         ({"images": [Image(name="web")]}, "images[0]", "changes nothing"),
         ({"deletion_policy": "delete"}, "deletion_policy", "Delete"),
     ],
@@ -112,7 +118,7 @@ def test_every_modelled_field(crds: list[dict[str, Any]]) -> None:
 def test_errors_name_the_field(options: dict[str, Any], field: str, words: str) -> None:
     arguments: dict[str, Any] = {"source": SOURCE, **options}
     with pytest.raises(ValidationError, match=words) as raised:
-        KustomizationProps(**arguments)
+        KustomizationProps(**made(arguments))
     assert raised.value.field == field
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import cdk8s
 import pytest
+from fluxcrds import cel_problems, load_crds, schema_problems
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +29,6 @@ from cdk8s_flux.v2 import (
     Decryption,
     GitRepositoryProps,
     GitRepositoryRef,
-    HealthCheck as KsHealthCheck,
     HelmChartProps,
     HelmReleaseProps,
     HelmRepositoryProps,
@@ -38,10 +38,10 @@ from cdk8s_flux.v2 import (
     KustomizationProps,
     LayerSelector,
     NumericalPolicy,
-    OCIRepositoryProps,
-    OCIRepositoryRef,
     ObjectRef,
     ObjectSelector,
+    OCIRepositoryProps,
+    OCIRepositoryRef,
     OIDCIdentity,
     ProviderProps,
     ReceiverProps,
@@ -50,9 +50,11 @@ from cdk8s_flux.v2 import (
     ValuesReference,
     Verification,
 )
+from cdk8s_flux.v2 import (
+    HealthCheck as KsHealthCheck,
+)
 from cdk8s_flux.v2.resource import FluxObjectProps
 from cdk8s_flux.v2.sources import GitRepository, HelmRepository
-from fluxcrds import cel_problems, load_crds, schema_problems
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FLUX_DATA = Path(__file__).resolve().parent / "data" / "flux"
@@ -267,7 +269,7 @@ STRATEGIES: dict[type[FluxObjectProps], st.SearchStrategy[dict[str, Any]]] = {
     ImagePolicyProps: arguments(
         {"image_repository": ref("ImageRepository"), "policy": Field(
             st.one_of(st.builds(SemverPolicy, range=SEMVER.valid), st.builds(AlphabeticalPolicy, order=st.sampled_from(["asc", "desc"])), st.builds(NumericalPolicy, order=st.sampled_from(["asc", "desc"]))),
-            st.one_of(st.builds(SemverPolicy, range=SEMVER.invalid), st.builds(NumericalPolicy, order=st.just("up")), st.just("semver")))},
+            st.one_of(SEMVER.invalid.map(lambda r: Deferred(SemverPolicy, {"range": r})), st.just(Deferred(NumericalPolicy, {"order": "up"})), st.just("semver")))},
         {**METADATA, "filter_tags": maybe(build(TagFilter, {"pattern": REGEXPS}, extract=maybe(mix(["$ts", "${ts}", "$1"], ["$v", "ts"])))),
          "digest_reflection_policy": maybe(mix(["Always", "IfNotPresent", "Never"], ["always"])), "interval": maybe(DURATIONS)},
     ),  # fmt: skip
@@ -292,6 +294,8 @@ def admitted_or_refused(props_type: type[FluxObjectProps], options: dict[str, An
         assert error.field and error.fix  # the message names the field and the fix
         return None
     obj = props.manifest("generated")
+    # every spec field the props write is in the table read off their dataclass fields
+    assert set(obj["spec"]) - set(props.extra_spec) <= set(props.spec_fields()), (options, obj)
     assert schema_problems(obj, crds) == [], (options, obj)
     assert cel_problems([obj], crds) == [], (options, obj)
     return obj

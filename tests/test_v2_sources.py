@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.v2 import (
@@ -16,19 +18,23 @@ from cdk8s_flux.v2 import (
     GitVerification,
     HelmChartProps,
     HelmRepositoryProps,
+    ObjectRef,
     OCIRepositoryProps,
     OCIRepositoryRef,
-    ObjectRef,
     OIDCIdentity,
     Verification,
 )
 from cdk8s_flux.v2.schema import validate_objects
-from fluxcrds import cel_problems, load_crds
 
 URL = "https://github.com/example/app"
 MAIN = GitRepositoryRef(branch="main")
 OCI = "oci://ghcr.io/example/app"
 HELM_REPO = ObjectRef(kind="HelmRepository", name="charts")
+
+
+def made(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with each ``partial`` called: a nested value that refuses its arguments when it is made."""
+    return {key: value() if isinstance(value, partial) else value for key, value in options.items()}
 
 
 @pytest.fixture
@@ -153,15 +159,15 @@ def test_oci_repository_with_notation_and_digest(crds: list[dict[str, Any]]) -> 
     [
         ({"url": "https://ghcr.io/example/app"}, "url", "oci://"),
         ({"ref": OCIRepositoryRef(tag="latest"), "provider": "github"}, "provider", "generic"),
-        ({"verify": Verification(provider="notation")}, "verify.secret_ref", "trust policy"),
-        ({"verify": Verification(match_oidc_identity=[OIDCIdentity(issuer="(?=x)", subject="")])}, "verify.match_oidc_identity[0].issuer", "Go's regexp"),
-        ({"verify": Verification(provider="gpg")}, "verify.provider", "cosign"),
+        ({"verify": partial(Verification, provider="notation")}, "verify.secret_ref", "trust policy"),
+        ({"verify": partial(Verification, match_oidc_identity=[OIDCIdentity(issuer="(?=x)", subject="")])}, "verify.match_oidc_identity[0].issuer", "Go's regexp"),
+        ({"verify": partial(Verification, provider="gpg")}, "verify.provider", "cosign"),
     ],
 )
 def test_oci_repository_errors(options: dict[str, Any], field: str, words: str) -> None:
     arguments: dict[str, Any] = {"url": OCI, "ref": OCIRepositoryRef(tag="latest"), **options}
     with pytest.raises(ValidationError, match=words) as raised:
-        OCIRepositoryProps(**arguments)
+        OCIRepositoryProps(**made(arguments))
     assert raised.value.field == field
 
 

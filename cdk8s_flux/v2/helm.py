@@ -11,28 +11,33 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias, overload
+
+from constructs import Construct
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.props import keyword_options
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
     ObjectRef,
+    accepts,
     compact,
     cross_namespace_ref,
     flag,
     name_ref,
+    nested,
     optional,
     plain,
     secret_ref,
 )
-from cdk8s_flux.v2.sources import RECONCILE_STRATEGIES, Verification
+from cdk8s_flux.v2.sources import RECONCILE_STRATEGIES, HelmChart, HelmChartSource, OCIRepository, Verification
 
-#: Where ``chart_source`` may point (``spec.chart.spec.sourceRef``).
-CHART_SOURCE_KINDS = ("HelmRepository", "GitRepository", "Bucket")
-#: Where ``chart_ref`` may point (``spec.chartRef``).
-CHART_REF_KINDS = ("OCIRepository", "HelmChart", "ExternalArtifact")
+#: Where ``chart_ref`` may point (``spec.chartRef``); an ExternalArtifact only as an ``ObjectRef``.
+ChartReference: TypeAlias = OCIRepository | HelmChart | ObjectRef
+_CHART_SOURCES = accepts(HelmChartSource)
+_CHART_REFS = accepts(ChartReference, imported=("ExternalArtifact",))
 CRDS_POLICIES = ("Skip", "Create", "CreateReplace")
 DRIFT_DETECTION_MODES = ("enabled", "warn", "disabled")
 # Helm's release name rule (an RFC 1123 subdomain), at most 53 characters.
@@ -89,31 +94,27 @@ class HelmReleaseProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "HelmRelease"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "chart": "chart, chart_source, chart_version, chart_interval, reconcile_strategy, values_files, verify",
-        "chartRef": "chart_ref", "interval": "interval", "releaseName": "release_name",
-        "targetNamespace": "target_namespace", "storageNamespace": "storage_namespace",
-        "install": "create_target_namespace, crds, install_retries", "upgrade": "crds, upgrade_retries",
-        "dependsOn": "depends_on", "values": "values", "valuesFrom": "values_from",
-        "serviceAccountName": "service_account_name", "kubeConfig": "kube_config_secret_ref",
-        "maxHistory": "max_history", "timeout": "timeout", "driftDetection": "drift_detection", "suspend": "suspend",
+    SPEC_KEYS: ClassVar[dict[str, str]] = {
+        "chart_source": "chart", "chart_version": "chart", "chart_interval": "chart", "reconcile_strategy": "chart",
+        "values_files": "chart", "verify": "chart", "create_target_namespace": "install", "install_retries": "install",
+        "crds": "upgrade", "upgrade_retries": "upgrade", "kube_config_secret_ref": "kubeConfig",
     }  # fmt: skip
 
     chart: str | None = None
-    chart_source: Any = None
+    chart_source: HelmChartSource | None = None
     chart_version: str | None = None
     chart_interval: str | None = None
     reconcile_strategy: str | None = None
     values_files: Sequence[str] = ()
     verify: Verification | None = None
-    chart_ref: Any = None
+    chart_ref: ChartReference | None = None
     interval: str = "1m0s"
     release_name: str | None = None
     target_namespace: str | None = None
     storage_namespace: str | None = None
     create_target_namespace: bool = False
     crds: str | None = None
-    depends_on: Sequence[Any] = ()
+    depends_on: Sequence[HelmReleaseDependency] = ()
     values: Mapping[str, Any] = field(default_factory=dict)
     values_from: Sequence[ValuesReference] = ()
     service_account_name: str | None = None
@@ -141,12 +142,10 @@ class HelmReleaseProps(FluxObjectProps):
         if self.chart is None or self.chart_source is None:
             missing = "chart" if self.chart is None else "chart_source"
             raise ValidationError(missing, None, "required (or chart_ref)", "give chart='name' and chart_source=helm_repository, or chart_ref=oci_repository")
-        source = cross_namespace_ref(self.chart_source, "chart_source", CHART_SOURCE_KINDS, self.namespace)
-        if self.verify is not None:
-            if not isinstance(self.verify, Verification):
-                raise ValidationError("verify", self.verify, "not a Verification", "write verify=Verification(...)")
-            if source["kind"] != "HelmRepository":
-                raise ValidationError("verify", self.verify, "Flux verifies only charts from a HelmRepository", "drop it")
+        source = cross_namespace_ref(self.chart_source, "chart_source", _CHART_SOURCES, self.namespace)
+        verify = nested("verify", self.verify, Verification)
+        if verify is not None and source["kind"] != "HelmRepository":
+            raise ValidationError("verify", verify, "Flux verifies only charts from a HelmRepository", "drop it")
         spec = compact(
             {
                 "chart": validation.string("chart", self.chart, max_length=2048),
@@ -157,7 +156,7 @@ class HelmReleaseProps(FluxObjectProps):
                     "reconcile_strategy", self.reconcile_strategy or "ChartVersion", RECONCILE_STRATEGIES
                 ),
                 "valuesFiles": list(validation.strings("values_files", self.values_files)) or None,
-                "verify": self.verify.to_spec(oidc=False, trusted_root=False) if self.verify else None,
+                "verify": verify.to_spec(oidc=False, trusted_root=False) if verify else None,
             }
         )
         return {"spec": spec}
@@ -179,9 +178,9 @@ class HelmReleaseProps(FluxObjectProps):
             upgrade["remediation"] = {"retries": validation.integer("upgrade_retries", self.upgrade_retries)}
         return compact(install) or None, compact(upgrade) or None
 
-    def spec(self) -> dict[str, Any]:
+    def _make_spec(self) -> dict[str, Any]:
         depends_on = [
-            name_ref(item, f"depends_on[{index}]", ("HelmRelease",), self.namespace)
+            name_ref(item, f"depends_on[{index}]", _DEPENDENCIES, self.namespace)
             for index, item in enumerate(validation.items("depends_on", self.depends_on))
         ]
         values_from = []
@@ -202,7 +201,7 @@ class HelmReleaseProps(FluxObjectProps):
                 "chart": self._chart(),
                 "chartRef": None
                 if self.chart_ref is None
-                else cross_namespace_ref(self.chart_ref, "chart_ref", CHART_REF_KINDS, self.namespace),
+                else cross_namespace_ref(self.chart_ref, "chart_ref", _CHART_REFS, self.namespace),
                 "interval": validation.flux_duration("interval", self.interval),
                 "releaseName": self.release_name,
                 "targetNamespace": optional(validation.dns1123_label, "target_namespace", self.target_namespace),
@@ -231,5 +230,18 @@ class HelmRelease(FluxResource):
 
     props_type = HelmReleaseProps
 
+    @overload
+    def __init__(self, scope: Construct, id: str, props: HelmReleaseProps) -> None: ...
+    @overload
+    @keyword_options(HelmReleaseProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: HelmReleaseProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
 
-__all__ = ["HelmRelease", "HelmReleaseProps", "ObjectRef", "ValuesReference", "Verification"]
+
+#: Another HelmRelease, installed first (``spec.dependsOn``).
+HelmReleaseDependency: TypeAlias = HelmRelease | ObjectRef
+_DEPENDENCIES = accepts(HelmReleaseDependency)
+
+
+__all__ = ["ChartReference", "HelmRelease", "HelmReleaseDependency", "HelmReleaseProps", "ObjectRef", "ValuesReference", "Verification"]

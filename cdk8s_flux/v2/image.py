@@ -9,24 +9,31 @@ or ``NumericalPolicy``, so two rules at once cannot be written.
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, TypeAlias, overload
+
+from constructs import Construct
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.oci.reference import check_provider
+from cdk8s_flux.props import keyword_options
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
     ObjectRef,
+    accepts,
     compact,
     cross_namespace_ref,
     flag,
     name_ref,
+    nested,
     optional,
     secret_ref,
 )
+from cdk8s_flux.v2.sources import GitRepositoryReference
 from cdk8s_flux.validation import git_branch
 
 ORDERS = ("asc", "desc")
@@ -47,8 +54,11 @@ class SemverPolicy:
 
     range: str
 
+    def __post_init__(self) -> None:
+        validation.semver_range("policy.range", self.range)
+
     def to_spec(self) -> dict[str, Any]:
-        return {"semver": {"range": validation.semver_range("policy.range", self.range)}}
+        return {"semver": {"range": self.range}}
 
 
 @dataclass(frozen=True)
@@ -57,8 +67,11 @@ class AlphabeticalPolicy:
 
     order: str = "asc"
 
+    def __post_init__(self) -> None:
+        validation.one_of("policy.order", self.order, ORDERS)
+
     def to_spec(self) -> dict[str, Any]:
-        return {"alphabetical": {"order": validation.one_of("policy.order", self.order, ORDERS)}}
+        return {"alphabetical": {"order": self.order}}
 
 
 @dataclass(frozen=True)
@@ -67,11 +80,15 @@ class NumericalPolicy:
 
     order: str = "asc"
 
+    def __post_init__(self) -> None:
+        validation.one_of("policy.order", self.order, ORDERS)
+
     def to_spec(self) -> dict[str, Any]:
-        return {"numerical": {"order": validation.one_of("policy.order", self.order, ORDERS)}}
+        return {"numerical": {"order": self.order}}
 
 
-Policy = Union[SemverPolicy, AlphabeticalPolicy, NumericalPolicy]
+#: The rule of an ImagePolicy: one value, so two rules at once cannot be written.
+Policy: TypeAlias = SemverPolicy | AlphabeticalPolicy | NumericalPolicy
 
 
 @dataclass(frozen=True)
@@ -81,7 +98,7 @@ class TagFilter:
     pattern: str
     extract: str | None = None
 
-    def to_spec(self) -> dict[str, str]:
+    def __post_init__(self) -> None:
         pattern = validation.go_regexp("filter_tags.pattern", self.pattern)
         if self.extract is not None:
             validation.string("filter_tags.extract", self.extract)
@@ -95,7 +112,9 @@ class TagFilter:
                     raise ValidationError(
                         "filter_tags.extract", self.extract, f"the group {reference!r} is not in the pattern", "name a group of pattern, such as (?P<ts>[0-9]+) and $ts"
                     )
-        return compact({"pattern": pattern, "extract": self.extract})
+
+    def to_spec(self) -> dict[str, str]:
+        return compact({"pattern": self.pattern, "extract": self.extract})
 
 
 # --- ImageRepository -----------------------------------------------------------------------------
@@ -114,11 +133,6 @@ class ImageRepositoryProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "ImageRepository"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "image": "image", "interval": "interval", "secretRef": "secret_ref", "certSecretRef": "cert_secret_ref",
-        "proxySecretRef": "proxy_secret_ref", "provider": "provider", "serviceAccountName": "service_account_name",
-        "exclusionList": "exclusion_list", "insecure": "insecure", "timeout": "timeout", "suspend": "suspend",
-    }  # fmt: skip
 
     image: str
     interval: str = "1m0s"
@@ -132,7 +146,7 @@ class ImageRepositoryProps(FluxObjectProps):
     timeout: str | None = None
     suspend: bool = False
 
-    def spec(self) -> dict[str, Any]:
+    def _make_spec(self) -> dict[str, Any]:
         image = validation.string("image", self.image)
         if "://" in image or not _IMAGE.match(image):
             fix = "write [registry/]path without scheme, tag or digest, such as 'ghcr.io/org/app'"
@@ -167,6 +181,14 @@ class ImageRepository(FluxResource):
 
     props_type = ImageRepositoryProps
 
+    @overload
+    def __init__(self, scope: Construct, id: str, props: ImageRepositoryProps) -> None: ...
+    @overload
+    @keyword_options(ImageRepositoryProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: ImageRepositoryProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
+
 
 # --- ImagePolicy ---------------------------------------------------------------------------------
 
@@ -182,23 +204,19 @@ class ImagePolicyProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "ImagePolicy"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "imageRepositoryRef": "image_repository", "policy": "policy", "filterTags": "filter_tags",
-        "digestReflectionPolicy": "digest_reflection_policy", "interval": "interval", "suspend": "suspend",
-    }  # fmt: skip
+    SPEC_KEYS: ClassVar[dict[str, str]] = {"image_repository": "imageRepositoryRef"}
 
-    image_repository: Any
+    image_repository: ImageRepositoryReference
     policy: Policy
     filter_tags: TagFilter | None = None
     digest_reflection_policy: str | None = None
     interval: str | None = None
     suspend: bool = False
 
-    def spec(self) -> dict[str, Any]:
-        if not isinstance(self.policy, (SemverPolicy, AlphabeticalPolicy, NumericalPolicy)):
+    def _make_spec(self) -> dict[str, Any]:
+        if not isinstance(self.policy, typing.get_args(Policy)):
             raise ValidationError("policy", self.policy, "not a policy", "write SemverPolicy(range='>=1.0.0'), AlphabeticalPolicy() or NumericalPolicy()")
-        if self.filter_tags is not None and not isinstance(self.filter_tags, TagFilter):
-            raise ValidationError("filter_tags", self.filter_tags, "not a TagFilter", "write TagFilter(pattern=...)")
+        filter_tags = nested("filter_tags", self.filter_tags, TagFilter)
         reflection = optional(validation.one_of, "digest_reflection_policy", self.digest_reflection_policy, DIGEST_REFLECTION_POLICIES)
         if (reflection == "Always") != (self.interval is not None):
             if self.interval is None:
@@ -206,9 +224,9 @@ class ImagePolicyProps(FluxObjectProps):
             raise ValidationError("interval", self.interval, "only used with digest_reflection_policy='Always'", "drop it, or set digest_reflection_policy='Always'")
         return compact(
             {
-                "imageRepositoryRef": name_ref(self.image_repository, "image_repository", ("ImageRepository",), self.namespace),
+                "imageRepositoryRef": name_ref(self.image_repository, "image_repository", _IMAGE_REPOSITORIES, self.namespace),
                 "policy": self.policy.to_spec(),
-                "filterTags": self.filter_tags.to_spec() if self.filter_tags else None,
+                "filterTags": filter_tags.to_spec() if filter_tags else None,
                 "digestReflectionPolicy": reflection,
                 "interval": optional(validation.flux_duration, "interval", self.interval),
                 "suspend": flag("suspend", self.suspend),
@@ -216,10 +234,24 @@ class ImagePolicyProps(FluxObjectProps):
         )
 
 
+#: The ImageRepository an ImagePolicy picks a tag of (``spec.imageRepositoryRef``).
+ImageRepositoryReference: TypeAlias = ImageRepository | ObjectRef
+_IMAGE_REPOSITORIES = accepts(ImageRepositoryReference)
+_GIT_REPOSITORIES = accepts(GitRepositoryReference)
+
+
 class ImagePolicy(FluxResource):
     """A Flux ImagePolicy: which tag of an ImageRepository is the latest."""
 
     props_type = ImagePolicyProps
+
+    @overload
+    def __init__(self, scope: Construct, id: str, props: ImagePolicyProps) -> None: ...
+    @overload
+    @keyword_options(ImagePolicyProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: ImagePolicyProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
 
 
 # --- ImageUpdateAutomation -----------------------------------------------------------------------
@@ -238,13 +270,12 @@ class ImageUpdateAutomationProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "ImageUpdateAutomation"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "sourceRef": "source",
-        "git": "author_email, author_name, checkout_branch, push_branch, message_template, signing_key_secret",
-        "update": "update_path", "interval": "interval", "suspend": "suspend",
+    SPEC_KEYS: ClassVar[dict[str, str]] = {
+        "source": "sourceRef", "author_email": "git", "author_name": "git", "checkout_branch": "git", "push_branch": "git",
+        "message_template": "git", "signing_key_secret": "git", "signing_key_type": "git", "update_path": "update",
     }  # fmt: skip
 
-    source: Any
+    source: GitRepositoryReference
     author_email: str
     author_name: str | None = None
     checkout_branch: str | None = None
@@ -256,7 +287,7 @@ class ImageUpdateAutomationProps(FluxObjectProps):
     interval: str = "1m0s"
     suspend: bool = False
 
-    def spec(self) -> dict[str, Any]:
+    def _make_spec(self) -> dict[str, Any]:
         if not isinstance(self.author_email, str) or not _EMAIL.match(self.author_email):
             raise ValidationError("author_email", self.author_email, "not an e-mail address", "write name@example.com")
         if self.signing_key_type is not None and self.signing_key_secret is None:
@@ -288,7 +319,7 @@ class ImageUpdateAutomationProps(FluxObjectProps):
             update = {"path": validation.string("update_path", self.update_path), "strategy": "Setters"}
         return compact(
             {
-                "sourceRef": cross_namespace_ref(self.source, "source", ("GitRepository",), self.namespace),
+                "sourceRef": cross_namespace_ref(self.source, "source", _GIT_REPOSITORIES, self.namespace),
                 "git": git,
                 "update": update,
                 "interval": validation.flux_duration("interval", self.interval),
@@ -302,6 +333,14 @@ class ImageUpdateAutomation(FluxResource):
 
     props_type = ImageUpdateAutomationProps
 
+    @overload
+    def __init__(self, scope: Construct, id: str, props: ImageUpdateAutomationProps) -> None: ...
+    @overload
+    @keyword_options(ImageUpdateAutomationProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: ImageUpdateAutomationProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
+
 
 __all__ = [
     "AlphabeticalPolicy",
@@ -309,6 +348,7 @@ __all__ = [
     "ImagePolicyProps",
     "ImageRepository",
     "ImageRepositoryProps",
+    "ImageRepositoryReference",
     "ImageUpdateAutomation",
     "ImageUpdateAutomationProps",
     "NumericalPolicy",

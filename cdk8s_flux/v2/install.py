@@ -164,8 +164,10 @@ class _Groups:
 
 
 def _split(objects: Iterable[dict[str, Any]], source: str) -> _Groups:
-    policies, rbac, components = [], [], {}
-    namespaces = set()
+    policies: list[dict[str, Any]] = []
+    rbac: list[dict[str, Any]] = []
+    components: dict[str, list[dict[str, Any]]] = {}
+    namespaces: set[str] = set()
     for obj in objects:
         metadata = obj.get("metadata") or {}
         component = (metadata.get("labels") or {}).get(COMPONENT_LABEL)

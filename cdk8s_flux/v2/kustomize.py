@@ -12,29 +12,36 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeAlias, overload, runtime_checkable
 
+import cdk8s
 import yaml
-from constructs import Construct
+from constructs import Construct, Node
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.target import kustomization_path
+from cdk8s_flux.layout import chart_folder
+from cdk8s_flux.props import keyword_options
+from cdk8s_flux.target import Target, kustomization_path
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
     ObjectRef,
+    accepts,
     compact,
     cross_namespace_ref,
     flag,
     name_ref,
+    nested,
     optional,
     plain,
     secret_ref,
 )
+from cdk8s_flux.v2.sources import Bucket, GitRepository, OCIRepository
 
-#: What a Kustomization can apply from.
-SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
+#: What a Kustomization applies from (``spec.sourceRef``); an ExternalArtifact only as an ``ObjectRef``.
+KustomizationSource: TypeAlias = GitRepository | OCIRepository | Bucket | ObjectRef
+_SOURCES = accepts(KustomizationSource, imported=("ExternalArtifact",))
 DELETION_POLICIES = ("MirrorPrune", "Delete", "WaitForTermination", "Orphan")
 # Flux's rule for post-build variable names.
 _VARIABLE = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
@@ -48,13 +55,14 @@ class Decryption:
     secret_ref: str | None = None
     service_account_name: str | None = None
 
+    def __post_init__(self) -> None:
+        validation.one_of("decryption.provider", self.provider, ("sops",))
+        optional(validation.dns1123_subdomain, "decryption.secret_ref", self.secret_ref)
+        optional(validation.dns1123_subdomain, "decryption.service_account_name", self.service_account_name)
+
     def to_spec(self) -> dict[str, Any]:
         return compact(
-            {
-                "provider": validation.one_of("decryption.provider", self.provider, ("sops",)),
-                "secretRef": secret_ref("decryption.secret_ref", self.secret_ref),
-                "serviceAccountName": optional(validation.dns1123_subdomain, "decryption.service_account_name", self.service_account_name),
-            }
+            {"provider": self.provider, "secretRef": secret_ref("decryption.secret_ref", self.secret_ref), "serviceAccountName": self.service_account_name}
         )
 
 
@@ -170,19 +178,21 @@ class PostBuild:
     substitute: Mapping[str, str] = field(default_factory=dict)
     substitute_from: Sequence[SubstituteReference] = ()
 
-    def to_spec(self) -> dict[str, Any]:
+    def __post_init__(self) -> None:
         variables = validation.string_map("post_build.substitute", self.substitute)
         for key in variables:
             if not _VARIABLE.match(key):
                 raise ValidationError(f"post_build.substitute[{key!r}]", key, "not a variable name", "use letters, digits and '_', not starting with a digit")
-        references = []
         for index, item in enumerate(validation.items("post_build.substitute_from", self.substitute_from)):
             if not isinstance(item, SubstituteReference):
                 raise ValidationError(f"post_build.substitute_from[{index}]", item, "not a SubstituteReference", "write SubstituteReference(kind='ConfigMap', name=...)")
-            references.append(item.to_spec(f"post_build.substitute_from[{index}]"))
-        if not variables and not references:
+            item.to_spec(f"post_build.substitute_from[{index}]")
+        if not variables and not self.substitute_from:
             raise ValidationError("post_build", self, "empty", "set substitute or substitute_from, or drop it")
-        return compact({"substitute": dict(sorted(variables.items())) or None, "substituteFrom": references or None})
+
+    def to_spec(self) -> dict[str, Any]:
+        references = [item.to_spec(f"post_build.substitute_from[{index}]") for index, item in enumerate(self.substitute_from)]
+        return compact({"substitute": dict(sorted(self.substitute.items())) or None, "substituteFrom": references or None})
 
 
 @dataclass(frozen=True)
@@ -192,17 +202,19 @@ class CommonMetadata:
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
 
-    def to_spec(self) -> dict[str, Any]:
+    def __post_init__(self) -> None:
         labels = validation.labels("common_metadata.labels", self.labels)
         annotations = validation.string_map("common_metadata.annotations", self.annotations)
         for key in annotations:
             validation.label_key(f"common_metadata.annotations[{key!r}]", key)
         if not labels and not annotations:
             raise ValidationError("common_metadata", self, "empty", "set labels or annotations, or drop it")
-        return compact({"labels": dict(sorted(labels.items())) or None, "annotations": dict(sorted(annotations.items())) or None})
+
+    def to_spec(self) -> dict[str, Any]:
+        return compact({"labels": dict(sorted(self.labels.items())) or None, "annotations": dict(sorted(self.annotations.items())) or None})
 
 
-def _typed_list(field_name: str, values: Any, kind: type) -> list[Any]:
+def _typed_list(field_name: str, values: object, kind: type[Patch] | type[Image]) -> list[dict[str, Any]]:
     out = []
     for index, item in enumerate(validation.items(field_name, values)):
         if not isinstance(item, kind):
@@ -211,7 +223,7 @@ def _typed_list(field_name: str, values: Any, kind: type) -> list[Any]:
     return out
 
 
-def _health_checks(values: Any, namespace: str) -> list[dict[str, str]]:
+def _health_checks(values: object, namespace: str) -> list[dict[str, str]]:
     out = []
     for index, item in enumerate(validation.items("health_checks", values)):
         where = f"health_checks[{index}]"
@@ -253,25 +265,17 @@ class KustomizationProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "Kustomization"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "sourceRef": "source", "path": "path", "prune": "prune", "interval": "interval",
-        "retryInterval": "retry_interval", "timeout": "timeout", "wait": "wait", "healthChecks": "health_checks",
-        "dependsOn": "depends_on", "serviceAccountName": "service_account_name",
-        "targetNamespace": "target_namespace", "decryption": "decryption", "kubeConfig": "kube_config_secret_ref",
-        "force": "force", "deletionPolicy": "deletion_policy", "components": "components",
-        "namePrefix": "name_prefix", "nameSuffix": "name_suffix", "patches": "patches", "images": "images",
-        "postBuild": "post_build", "commonMetadata": "common_metadata", "suspend": "suspend",
-    }  # fmt: skip
+    SPEC_KEYS: ClassVar[dict[str, str]] = {"source": "sourceRef", "kube_config_secret_ref": "kubeConfig"}
 
-    source: Any
+    source: KustomizationSource
     path: str = "./"
     prune: bool = False
     interval: str = "1m0s"
     retry_interval: str | None = None
     timeout: str | None = None
     wait: bool = False
-    health_checks: Sequence[Any] = ()
-    depends_on: Sequence[Any] = ()
+    health_checks: Sequence[HealthCheck | FluxResource] = ()
+    depends_on: Sequence[KustomizationDependency] = ()
     service_account_name: str | None = None
     target_namespace: str | None = None
     decryption: Decryption | None = None
@@ -287,17 +291,17 @@ class KustomizationProps(FluxObjectProps):
     common_metadata: CommonMetadata | None = None
     suspend: bool = False
 
-    def spec(self) -> dict[str, Any]:
+    def _make_spec(self) -> dict[str, Any]:
         depends_on = [
-            name_ref(item, f"depends_on[{index}]", ("Kustomization",), self.namespace)
+            name_ref(item, f"depends_on[{index}]", _DEPENDENCIES, self.namespace)
             for index, item in enumerate(validation.items("depends_on", self.depends_on))
         ]
-        for nested, kind in ((self.decryption, Decryption), (self.post_build, PostBuild), (self.common_metadata, CommonMetadata)):
-            if nested is not None and not isinstance(nested, kind):
-                raise ValidationError(_field_of(kind), nested, f"not a {kind.__name__}", f"write {kind.__name__}(...)")
+        decryption = nested("decryption", self.decryption, Decryption)
+        post_build = nested("post_build", self.post_build, PostBuild)
+        common_metadata = nested("common_metadata", self.common_metadata, CommonMetadata)
         return compact(
             {
-                "sourceRef": cross_namespace_ref(self.source, "source", SOURCE_KINDS, self.namespace),
+                "sourceRef": cross_namespace_ref(self.source, "source", _SOURCES, self.namespace),
                 "path": source_path("path", self.path),
                 "prune": validation.boolean("prune", self.prune),
                 "interval": validation.flux_duration("interval", self.interval),
@@ -308,7 +312,7 @@ class KustomizationProps(FluxObjectProps):
                 "dependsOn": depends_on or None,
                 "serviceAccountName": optional(validation.dns1123_subdomain, "service_account_name", self.service_account_name),
                 "targetNamespace": optional(validation.dns1123_label, "target_namespace", self.target_namespace),
-                "decryption": self.decryption.to_spec() if self.decryption else None,
+                "decryption": decryption.to_spec() if decryption else None,
                 "kubeConfig": {"secretRef": secret_ref("kube_config_secret_ref", self.kube_config_secret_ref)}
                 if self.kube_config_secret_ref is not None
                 else None,
@@ -319,15 +323,28 @@ class KustomizationProps(FluxObjectProps):
                 "nameSuffix": optional(validation.string, "name_suffix", self.name_suffix, max_length=200),
                 "patches": _typed_list("patches", self.patches, Patch) or None,
                 "images": _typed_list("images", self.images, Image) or None,
-                "postBuild": self.post_build.to_spec() if self.post_build else None,
-                "commonMetadata": self.common_metadata.to_spec() if self.common_metadata else None,
+                "postBuild": post_build.to_spec() if post_build else None,
+                "commonMetadata": common_metadata.to_spec() if common_metadata else None,
                 "suspend": flag("suspend", self.suspend),
             }
         )
 
 
-def _field_of(kind: type) -> str:
-    return {Decryption: "decryption", PostBuild: "post_build", CommonMetadata: "common_metadata"}[kind]
+@runtime_checkable
+class ChartSync(Protocol):
+    """What ``Kustomization.for_chart`` reads of the app's ``FluxSync``: its source, target and own chart."""
+
+    @property
+    def source(self) -> GitRepository | OCIRepository: ...
+
+    @property
+    def target(self) -> Target: ...
+
+    @property
+    def chart(self) -> cdk8s.Chart | None: ...
+
+    @property
+    def node(self) -> Node: ...
 
 
 class Kustomization(FluxResource):
@@ -335,34 +352,37 @@ class Kustomization(FluxResource):
 
     props_type = KustomizationProps
 
+    @overload
+    def __init__(self, scope: Construct, id: str, props: KustomizationProps) -> None: ...
+    @overload
+    @keyword_options(KustomizationProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: KustomizationProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
+
     @classmethod
-    def for_chart(cls, scope: Construct, id: str, *, chart: Construct, sync: Any, **options: Any) -> Kustomization:
+    def for_chart(cls, scope: Construct, id: str, *, chart: cdk8s.Chart, sync: ChartSync, **options: Any) -> Kustomization:
         """The Kustomization that applies ``chart`` from where ``cdk8s-flux publish`` puts it.
 
         ``sync`` is the app's ``FluxSync``: its source is the source, and its
         target's folder plus the chart's layout folder (``layout.chart_folder``)
         is the path. Other options are those of ``KustomizationProps``.
         """
-        import cdk8s
-
-        from cdk8s_flux.layout import chart_folder
-        from cdk8s_flux.v2.sync import FluxSync
-
-        if not isinstance(sync, FluxSync):
+        if not isinstance(sync, ChartSync):
             raise ValidationError("sync", sync, "not a FluxSync", "pass the FluxSync whose target cdk8s-flux publish writes to")
         if not isinstance(chart, cdk8s.Chart):
             raise ValidationError("chart", chart, "not a cdk8s Chart", "pass the chart to deploy")
         for taken in ("source", "path"):
             if taken in options:
                 raise ValidationError(taken, options[taken], "for_chart sets it from the sync and the publish layout", f"drop {taken}=")
-        if sync.props.chart is None:
+        if sync.chart is None:
             raise ValidationError(
                 "sync", sync.node.path,
                 f"its Kustomization applies the whole target folder {sync.target.kustomization_path}, this chart "
                 "included, and two Kustomizations applying one object conflict",
                 "create the FluxSync with chart=<the chart that holds it>, so it applies only that chart's folder",
             )
-        if sync.props.chart is chart:
+        if sync.chart is chart:
             raise ValidationError("chart", chart.node.path, "the FluxSync itself applies this chart", "deploy another chart")
         folder = chart_folder(chart)
         root = sync.target.path
@@ -370,13 +390,21 @@ class Kustomization(FluxResource):
         return cls(scope, id, source=sync.source, path=path, **options)
 
 
+#: Another Kustomization, applied first (``spec.dependsOn``).
+KustomizationDependency: TypeAlias = Kustomization | ObjectRef
+_DEPENDENCIES = accepts(KustomizationDependency)
+
+
 __all__ = [
+    "ChartSync",
     "CommonMetadata",
     "Decryption",
     "HealthCheck",
     "Image",
     "Kustomization",
+    "KustomizationDependency",
     "KustomizationProps",
+    "KustomizationSource",
     "ObjectRef",
     "Patch",
     "PatchTarget",

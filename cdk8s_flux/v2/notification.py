@@ -10,20 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias, overload
+
+from constructs import Construct
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.props import keyword_options
+from cdk8s_flux.v2.helm import HelmRelease
+from cdk8s_flux.v2.image import ImagePolicy, ImageRepository, ImageUpdateAutomation
+from cdk8s_flux.v2.kustomize import Kustomization
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
     ObjectRef,
+    accepts,
     compact,
     flag,
     local_ref,
     optional,
     secret_ref,
 )
+from cdk8s_flux.v2.sources import Bucket, GitRepository, HelmChart, HelmRepository, OCIRepository
 
 #: ``Provider.spec.type`` (CRD enum, Flux v2.9).
 PROVIDER_TYPES = (
@@ -39,11 +47,6 @@ COMMIT_STATUS_TYPES = ("github", "gitlab", "gitea", "bitbucketserver", "bitbucke
 RECEIVER_TYPES = (
     "generic", "generic-hmac", "generic-oidc", "github", "gitlab", "bitbucket", "harbor", "dockerhub", "quay",
     "gcr", "nexus", "acr", "cdevents",
-)  # fmt: skip
-#: The kinds an Alert watches and a Receiver reconciles.
-EVENT_SOURCE_KINDS = (
-    "Bucket", "GitRepository", "Kustomization", "HelmRelease", "HelmChart", "HelmRepository", "ImageRepository",
-    "ImagePolicy", "ImageUpdateAutomation", "OCIRepository", "ArtifactGenerator", "ExternalArtifact",
 )  # fmt: skip
 SEVERITIES = ("info", "error")
 
@@ -62,12 +65,20 @@ class ObjectSelector:
     match_labels: Mapping[str, str] = field(default_factory=dict)
 
 
-def _selectors(field_name: str, values: Any, namespace: str) -> list[dict[str, Any]]:
+#: What an Alert watches and a Receiver reconciles: a construct, an ``ObjectRef``, or all objects of a kind.
+EventSource: TypeAlias = (
+    Bucket | GitRepository | Kustomization | HelmRelease | HelmChart | HelmRepository | ImageRepository | ImagePolicy
+    | ImageUpdateAutomation | OCIRepository | ObjectRef | ObjectSelector
+)
+_EVENT_SOURCES = accepts(EventSource, imported=("ArtifactGenerator", "ExternalArtifact"))
+
+
+def _selectors(field_name: str, values: object, namespace: str) -> list[dict[str, Any]]:
     out = []
     for index, item in enumerate(validation.items(field_name, values)):
         where = f"{field_name}[{index}]"
         if isinstance(item, ObjectSelector):
-            validation.one_of(f"{where}.kind", item.kind, EVENT_SOURCE_KINDS)
+            validation.one_of(f"{where}.kind", item.kind, _EVENT_SOURCES.kinds)
             if item.name != "*":
                 validation.dns1123_subdomain(f"{where}.name", item.name)
             labels = validation.labels(f"{where}.match_labels", item.match_labels)
@@ -80,8 +91,8 @@ def _selectors(field_name: str, values: Any, namespace: str) -> list[dict[str, A
                 selector["matchLabels"] = dict(sorted(labels.items()))
             out.append(selector)
         elif isinstance(item, (FluxResource, ObjectRef)):
-            if item.kind not in EVENT_SOURCE_KINDS:
-                raise ValidationError(where, f"{item.kind}/{item.name}", f"a {item.kind} sends no events", "use one of " + ", ".join(EVENT_SOURCE_KINDS))
+            if not _EVENT_SOURCES.takes(item):
+                raise ValidationError(where, f"{item.kind}/{item.name}", f"a {item.kind} sends no events", "use one of " + ", ".join(_EVENT_SOURCES.kinds))
             out.append(item.ref(namespace))
         else:
             raise ValidationError(where, item, "not a Flux object", "pass the construct, or ObjectSelector(kind=..., name=...)")
@@ -105,11 +116,6 @@ class ProviderProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "Provider"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "type": "type", "address": "address", "channel": "channel", "username": "username",
-        "secretRef": "secret_ref", "certSecretRef": "cert_secret_ref", "proxySecretRef": "proxy_secret_ref",
-        "timeout": "timeout", "suspend": "suspend",
-    }  # fmt: skip
 
     type: str
     address: str | None = None
@@ -121,7 +127,7 @@ class ProviderProps(FluxObjectProps):
     timeout: str | None = None
     suspend: bool = False
 
-    def spec(self) -> dict[str, Any]:
+    def _make_spec(self) -> dict[str, Any]:
         validation.one_of("type", self.type, PROVIDER_TYPES)
         if self.type in COMMIT_STATUS_TYPES:
             if self.address is None:
@@ -147,6 +153,19 @@ class Provider(FluxResource):
 
     props_type = ProviderProps
 
+    @overload
+    def __init__(self, scope: Construct, id: str, props: ProviderProps) -> None: ...
+    @overload
+    @keyword_options(ProviderProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: ProviderProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
+
+
+#: The Provider an Alert sends to (``spec.providerRef``, in the Alert's namespace).
+ProviderReference: TypeAlias = Provider | ObjectRef
+_PROVIDERS = accepts(ProviderReference)
+
 
 # --- Alert ---------------------------------------------------------------------------------------
 
@@ -163,14 +182,10 @@ class AlertProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "Alert"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "providerRef": "provider", "eventSources": "event_sources", "eventSeverity": "event_severity",
-        "eventMetadata": "event_metadata", "inclusionList": "inclusion_list", "exclusionList": "exclusion_list",
-        "summary": "summary", "suspend": "suspend",
-    }  # fmt: skip
+    SPEC_KEYS: ClassVar[dict[str, str]] = {"provider": "providerRef"}
 
-    provider: Any
-    event_sources: Sequence[Any]
+    provider: ProviderReference
+    event_sources: Sequence[EventSource]
     event_severity: str | None = None
     event_metadata: Mapping[str, str] = field(default_factory=dict)
     inclusion_list: Sequence[str] = ()
@@ -178,7 +193,7 @@ class AlertProps(FluxObjectProps):
     summary: str | None = None
     suspend: bool = False
 
-    def spec(self) -> dict[str, Any]:
+    def _make_spec(self) -> dict[str, Any]:
         def patterns(field_name: str, values: Sequence[str]) -> list[str] | None:
             checked = validation.strings(field_name, values)
             return [validation.go_regexp(f"{field_name}[{i}]", v) for i, v in enumerate(checked)] or None
@@ -186,7 +201,7 @@ class AlertProps(FluxObjectProps):
         metadata = validation.string_map("event_metadata", self.event_metadata)
         return compact(
             {
-                "providerRef": local_ref(self.provider, "provider", ("Provider",), self.namespace, kind=False),
+                "providerRef": local_ref(self.provider, "provider", _PROVIDERS, self.namespace, kind=False),
                 "eventSources": _selectors("event_sources", self.event_sources, self.namespace),
                 "eventSeverity": optional(validation.one_of, "event_severity", self.event_severity, SEVERITIES),
                 "eventMetadata": dict(sorted(metadata.items())) or None,
@@ -202,6 +217,14 @@ class Alert(FluxResource):
     """A Flux Alert: sends the events of some Flux objects to a Provider."""
 
     props_type = AlertProps
+
+    @overload
+    def __init__(self, scope: Construct, id: str, props: AlertProps) -> None: ...
+    @overload
+    @keyword_options(AlertProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: AlertProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
 
 
 # --- Receiver ------------------------------------------------------------------------------------
@@ -219,19 +242,15 @@ class ReceiverProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "Receiver"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "type": "type", "resources": "resources", "secretRef": "secret_ref", "events": "events",
-        "interval": "interval", "suspend": "suspend",
-    }  # fmt: skip
 
     type: str
-    resources: Sequence[Any]
+    resources: Sequence[EventSource]
     secret_ref: str | None = None
     events: Sequence[str] = ()
     interval: str | None = None
     suspend: bool = False
 
-    def spec(self) -> dict[str, Any]:
+    def _make_spec(self) -> dict[str, Any]:
         validation.one_of("type", self.type, RECEIVER_TYPES)
         if self.type == "generic-oidc":
             if self.secret_ref is not None:
@@ -263,14 +282,24 @@ class Receiver(FluxResource):
 
     props_type = ReceiverProps
 
+    @overload
+    def __init__(self, scope: Construct, id: str, props: ReceiverProps) -> None: ...
+    @overload
+    @keyword_options(ReceiverProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: ReceiverProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
+
 
 __all__ = [
     "Alert",
     "AlertProps",
+    "EventSource",
     "ObjectRef",
     "ObjectSelector",
     "Provider",
     "ProviderProps",
+    "ProviderReference",
     "Receiver",
     "ReceiverProps",
 ]

@@ -20,9 +20,12 @@ referrer's, and a cross-namespace reference where Flux allows none is an error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+import dataclasses
+import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from constructs import Construct
 
@@ -93,42 +96,72 @@ def _ref(kind: str, name: str, namespace: str | None, from_namespace: str | None
     return out
 
 
-def _target(value: object, field_name: str, kinds: tuple[str, ...]) -> tuple[str, str, str | None, str | None]:
-    """Kind, name, namespace and apiVersion of a referenced construct or ``ObjectRef``."""
-    if isinstance(value, FluxResource) or isinstance(value, ObjectRef):
-        kind, name, namespace, api_version = value.kind, value.name, value.namespace, value.api_version
-    else:
+@dataclass(frozen=True)
+class Accepts:
+    """What one reference field takes, read off its type: the construct classes, and the kinds an ``ObjectRef`` may name."""
+
+    constructs: tuple[type[FluxResource], ...]
+    kinds: tuple[str, ...]
+
+    def takes(self, value: FluxResource | ObjectRef) -> bool:
+        """Whether the field takes this construct, or an ``ObjectRef`` of this kind."""
+        return isinstance(value, self.constructs) or (isinstance(value, ObjectRef) and value.kind in self.kinds)
+
+    @property
+    def listed(self) -> str:
+        """The kinds, for messages: ``GitRepository, OCIRepository or Bucket``."""
+        return ", ".join(self.kinds[:-1]) + " or " + self.kinds[-1] if len(self.kinds) > 1 else self.kinds[0]
+
+
+def accepts(reference_type: object, *, imported: tuple[str, ...] = ()) -> Accepts:
+    """The ``Accepts`` of a reference type: a union of construct classes and ``ObjectRef``.
+
+    imported: kinds this library has no construct for (``ExternalArtifact``),
+    which only an ``ObjectRef`` names. The run-time check and the static type
+    are so one list, and cannot differ.
+    """
+    members = typing.get_args(reference_type) or (reference_type,)
+    if ObjectRef not in members:
+        raise TypeError(f"{reference_type} has no ObjectRef, the route for objects made elsewhere")
+    constructs = tuple(m for m in members if isinstance(m, type) and issubclass(m, FluxResource))
+    return Accepts(constructs, tuple(c.props_type.KIND for c in constructs) + imported)
+
+
+def _target(value: object, field_name: str, accepted: Accepts) -> tuple[str, str, str | None]:
+    """Kind, name and namespace of a referenced construct or ``ObjectRef``."""
+    if not isinstance(value, (FluxResource, ObjectRef)):
         raise ValidationError(
             field_name,
             value,
             "not a Flux object",
-            f"pass the construct (a {' or '.join(kinds)}) or ObjectRef(kind=..., name=...) for one made elsewhere",
+            f"pass the construct (a {accepted.listed}) or ObjectRef(kind=..., name=...) for one made elsewhere",
         )
-    if kind not in kinds:
-        raise ValidationError(field_name, f"{kind}/{name}", f"a {kind} cannot be referenced here", f"reference a {' or '.join(kinds)}")
+    kind, name, namespace = value.kind, value.name, value.namespace
+    if not accepted.takes(value):
+        raise ValidationError(field_name, f"{kind}/{name}", f"a {kind} cannot be referenced here", f"reference a {accepted.listed}")
     if name == "*":
         raise ValidationError(field_name, f"{kind}/{name}", "'*' selects objects only in alerts and receivers", "name one object")
-    return kind, name, namespace, api_version
+    return kind, name, namespace
 
 
-def cross_namespace_ref(value: object, field_name: str, kinds: tuple[str, ...], namespace: str) -> dict[str, str]:
+def cross_namespace_ref(value: object, field_name: str, accepted: Accepts, namespace: str) -> dict[str, str]:
     """``{kind, name[, namespace]}`` for fields that may point into another namespace (``sourceRef``)."""
-    kind, name, target_namespace, _ = _target(value, field_name, kinds)
+    kind, name, target_namespace = _target(value, field_name, accepted)
     return _ref(kind, name, target_namespace, namespace)
 
 
-def name_ref(value: object, field_name: str, kinds: tuple[str, ...], namespace: str) -> dict[str, str]:
+def name_ref(value: object, field_name: str, accepted: Accepts, namespace: str) -> dict[str, str]:
     """``{name[, namespace]}`` for fields whose kind is implied (``dependsOn``, ``imageRepositoryRef``)."""
-    _, name, target_namespace, _ = _target(value, field_name, kinds)
+    _, name, target_namespace = _target(value, field_name, accepted)
     out = {"name": name}
     if target_namespace is not None and target_namespace != namespace:
         out["namespace"] = target_namespace
     return out
 
 
-def local_ref(value: object, field_name: str, kinds: tuple[str, ...], namespace: str, *, kind: bool) -> dict[str, str]:
+def local_ref(value: object, field_name: str, accepted: Accepts, namespace: str, *, kind: bool) -> dict[str, str]:
     """``{[kind,] name}`` for fields that only reach the referrer's own namespace (``providerRef``)."""
-    target_kind, name, target_namespace, _ = _target(value, field_name, kinds)
+    target_kind, name, target_namespace = _target(value, field_name, accepted)
     if target_namespace is not None and target_namespace != namespace:
         raise ValidationError(
             field_name,
@@ -146,7 +179,7 @@ def secret_ref(field_name: str, name: str | None) -> dict[str, str] | None:
     return {"name": validation.dns1123_subdomain(field_name, name)}
 
 
-def ignore_text(field_name: str, value: str | tuple[str, ...] | list[str] | None) -> str | None:
+def ignore_text(field_name: str, value: str | Sequence[str] | None) -> str | None:
     """``spec.ignore`` of a source: gitignore lines, given as one string or as a list (``--ignore-paths``)."""
     if value is None:
         return None
@@ -161,6 +194,16 @@ def ignore_text(field_name: str, value: str | tuple[str, ...] | list[str] | None
 def flag(field_name: str, value: bool) -> bool | None:
     """``True`` for a boolean set to true, ``None`` (left out, as ``flux create`` does) for false."""
     return True if validation.boolean(field_name, value) else None
+
+
+_N = TypeVar("_N")
+
+
+def nested(field_name: str, value: _N | None, kind: type[_N]) -> _N | None:
+    """``value`` when it is a ``kind`` or unset: a nested spec given as a dict or string is an error here."""
+    if value is not None and not isinstance(value, kind):
+        raise ValidationError(field_name, value, f"not a {kind.__name__}", f"write {field_name}={kind.__name__}(...)")
+    return value
 
 
 def optional(check: Any, field_name: str, value: Any, *args: Any, **kwargs: Any) -> Any:
@@ -182,6 +225,12 @@ def compact(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in sorted(spec.items()) if value is not None}
 
 
+def camel_case(name: str) -> str:
+    """``service_account_name`` -> ``serviceAccountName``: how Flux spells the spec field of a snake_case argument."""
+    first, *rest = name.split("_")
+    return first + "".join(part.capitalize() for part in rest)
+
+
 @dataclass(frozen=True, kw_only=True)
 class FluxObjectProps:
     """What every Flux object takes besides its spec.
@@ -190,17 +239,20 @@ class FluxObjectProps:
     namespace: default ``flux-system``, as ``flux create``. labels, annotations: metadata.
     extra_spec: spec fields these props do not model, set as written and merged last;
     a field they do model is an error that names the argument to use instead.
+
+    Everything is checked once, when the value is made; ``manifest`` only reads.
     """
 
     KIND: ClassVar[str]
-    #: Spec field -> the argument(s) that set it; an ``extra_spec`` key among them is refused.
-    SPEC_FIELDS: ClassVar[Mapping[str, str]]
+    #: The arguments whose spec field is not their name in camelCase (``source`` sets ``sourceRef``).
+    SPEC_KEYS: ClassVar[Mapping[str, str]] = {}
 
     name: str | None = None
     namespace: str = DEFAULT_NAMESPACE
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     extra_spec: Mapping[str, Any] = field(default_factory=dict)
+    _spec: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.name is not None:
@@ -211,38 +263,69 @@ class FluxObjectProps:
             validation.label_key(f"annotations[{key!r}]", key)
         if not isinstance(self.extra_spec, Mapping):
             raise ValidationError("extra_spec", self.extra_spec, "not a mapping", "write {'fieldName': value}")
+        modelled = self.spec_fields()
         for key, value in self.extra_spec.items():
             validation.string("extra_spec", key)
-            if key in self.SPEC_FIELDS:
+            if key in modelled:
                 raise ValidationError(
-                    f"extra_spec[{key!r}]",
-                    value,
-                    f"spec.{key} is modelled by {type(self).__name__}",
-                    f"set {self.SPEC_FIELDS[key]}= instead",
+                    f"extra_spec[{key!r}]", value, f"spec.{key} is modelled by {type(self).__name__}", f"set {', '.join(modelled[key])}= instead"
                 )
             validation.json_value(f"extra_spec[{key!r}]", value)
-        self.spec()  # every reference and combination is checked now, not at synth time
+        spec = {**self._make_spec(), **self.extra_spec}
+        object.__setattr__(self, "_spec", dict(sorted(spec.items())))
 
-    def spec(self) -> dict[str, Any]:
-        """The object's ``spec`` from the modelled fields (without ``extra_spec``)."""
+    @classmethod
+    def spec_fields(cls) -> dict[str, tuple[str, ...]]:
+        """Spec field -> the arguments that set it, read off the dataclass fields (and ``SPEC_KEYS``)."""
+        return _spec_fields(cls)
+
+    def _make_spec(self) -> dict[str, Any]:
+        """The ``spec`` from the modelled fields, each checked; ``__post_init__`` calls it once."""
         raise NotImplementedError
 
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The object's ``spec``: the modelled fields and ``extra_spec``, keys sorted."""
+        return copy.deepcopy(self._spec)
+
     def manifest(self, name: str) -> dict[str, Any]:
-        """The whole object, named ``name`` unless ``self.name`` is set."""
+        """The whole object, named ``self.name``, else ``name`` (the construct id)."""
         metadata: dict[str, Any] = {}
         if self.annotations:
             metadata["annotations"] = dict(sorted(self.annotations.items()))
         if self.labels:
             metadata["labels"] = dict(sorted(self.labels.items()))
-        metadata["name"] = validation.flux_name("name", self.name or name)
+        metadata["name"] = self.name if self.name is not None else _id_name(self.KIND, name)
         metadata["namespace"] = self.namespace
-        spec = {**self.spec(), **self.extra_spec}
-        return {
-            "apiVersion": API_VERSIONS[self.KIND],
-            "kind": self.KIND,
-            "metadata": metadata,
-            "spec": dict(sorted(spec.items())),
-        }
+        return {"apiVersion": API_VERSIONS[self.KIND], "kind": self.KIND, "metadata": metadata, "spec": self.spec}
+
+
+#: The fields of ``FluxObjectProps`` itself: metadata, not spec.
+_METADATA_FIELDS = frozenset(f.name for f in dataclasses.fields(FluxObjectProps))
+
+
+def _spec_fields(props_type: type[FluxObjectProps]) -> dict[str, tuple[str, ...]]:
+    arguments = [f.name for f in dataclasses.fields(props_type) if f.name not in _METADATA_FIELDS]
+    unknown = set(props_type.SPEC_KEYS) - set(arguments)
+    if unknown:
+        raise TypeError(f"{props_type.__name__}.SPEC_KEYS names {sorted(unknown)}, which are not its fields")
+    out: dict[str, tuple[str, ...]] = {}
+    for argument in arguments:
+        key = props_type.SPEC_KEYS.get(argument, camel_case(argument))
+        out[key] = (*out.get(key, ()), argument)
+    return out
+
+
+def _id_name(kind: str, name: str) -> str:
+    """The construct id as the object's name, or an error that suggests a ``name=``."""
+    if not validation.is_flux_name(name):
+        raise ValidationError(
+            "name",
+            name,
+            f"the construct id is used as the {kind}'s name, and it is not a valid object name",
+            f"pass name='{_suggest(name)}' (or use a lowercase id such as that)",
+        )
+    return name
 
 
 class FluxResource(Construct):
@@ -257,15 +340,7 @@ class FluxResource(Construct):
     def __init__(self, scope: Construct, id: str, props: FluxObjectProps | None = None, **options: Any) -> None:
         super().__init__(scope, id)
         self.props = resolve_props(type(self).__name__, self.props_type, props, options)
-        name = self.props.name or id
-        if self.props.name is None and not _valid_name(name):
-            raise ValidationError(
-                "name",
-                name,
-                f"the construct id is used as the {self.props.KIND}'s name, and it is not a valid object name",
-                f"pass name='{_suggest(name)}' (or use a lowercase id such as that)",
-            )
-        self.manifest = self.props.manifest(name)
+        self.manifest = self.props.manifest(id)
         self.kind: str = self.props.KIND
         self.api_version: str = API_VERSIONS[self.kind]
         self.name: str = self.manifest["metadata"]["name"]
@@ -275,14 +350,6 @@ class FluxResource(Construct):
     def ref(self, from_namespace: str | None = None) -> dict[str, str]:
         """``{kind, name, namespace}``, the namespace only when it differs from ``from_namespace``."""
         return _ref(self.kind, self.name, self.namespace, from_namespace)
-
-
-def _valid_name(name: str) -> bool:
-    try:
-        validation.flux_name("name", name)
-    except ValidationError:
-        return False
-    return True
 
 
 def _suggest(name: str) -> str:

@@ -12,19 +12,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias, overload
+
+from constructs import Construct
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.oci.reference import check_digest, check_provider, check_tag
+from cdk8s_flux.props import keyword_options
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
     ObjectRef,
+    accepts,
     compact,
     flag,
     ignore_text,
     local_ref,
+    nested,
     optional,
     secret_ref,
 )
@@ -36,8 +41,6 @@ BUCKET_PROVIDERS = ("generic", "aws", "gcp", "azure")
 VERIFY_PROVIDERS = ("cosign", "notation")
 GIT_VERIFY_MODES = ("head", "HEAD", "Tag", "TagAndHEAD")
 RECONCILE_STRATEGIES = ("ChartVersion", "Revision")
-#: What a HelmChart can build its chart from.
-HELM_CHART_SOURCE_KINDS = ("HelmRepository", "GitRepository", "Bucket")
 
 _COMMIT = re.compile(r"^[0-9a-f]{7,64}$")
 _TAG = re.compile(r"^[^\s~^:?*\[\\]+$")
@@ -75,10 +78,6 @@ class GitRepositoryRef:
     commit: str | None = None
 
     def __post_init__(self) -> None:
-        self.to_spec()
-
-    def to_spec(self) -> dict[str, str]:
-        """``spec.ref``."""
         chosen = {"branch": self.branch, "tag": self.tag, "semver": self.semver, "name": self.name, "commit": self.commit}
         _exclusive(
             "ref",
@@ -92,29 +91,27 @@ class GitRepositoryRef:
             raise ValidationError("ref.commit", self.commit, "not a commit SHA", "give the hexadecimal commit hash (7 to 64 lowercase hex digits)")
         if self.tag is not None and (not isinstance(self.tag, str) or not _TAG.match(self.tag)):
             raise ValidationError("ref.tag", self.tag, "not a Git tag name", "use a tag name such as v1.0.0")
-        return compact(
-            {
-                "branch": optional(git_branch, "ref.branch", self.branch),
-                "tag": self.tag,
-                "semver": optional(validation.semver_range, "ref.semver", self.semver),
-                "name": validation.string("ref.name", self.name) if self.name is not None else None,
-                "commit": self.commit,
-            }
-        )
+        optional(git_branch, "ref.branch", self.branch)
+        optional(validation.semver_range, "ref.semver", self.semver)
+
+    def to_spec(self) -> dict[str, str]:
+        """``spec.ref``."""
+        return compact({"branch": self.branch, "tag": self.tag, "semver": self.semver, "name": self.name, "commit": self.commit})
 
 
 @dataclass(frozen=True)
 class GitRepositoryInclude:
     """Another GitRepository whose files are copied into this one's artifact (``spec.include``)."""
 
-    repository: Any
+    repository: GitRepositoryReference
     from_path: str | None = None
     to_path: str | None = None
 
     def to_spec(self, namespace: str) -> dict[str, Any]:
+        """``spec.include[]``; the repository must be in ``namespace``, the including one's."""
         return compact(
             {
-                "repository": local_ref(self.repository, "include.repository", ("GitRepository",), namespace, kind=False),
+                "repository": local_ref(self.repository, "include.repository", _GIT_REPOSITORIES, namespace, kind=False),
                 "fromPath": optional(validation.string, "include.from_path", self.from_path),
                 "toPath": optional(validation.string, "include.to_path", self.to_path),
             }
@@ -128,13 +125,12 @@ class GitVerification:
     secret_ref: str
     mode: str | None = None
 
+    def __post_init__(self) -> None:
+        validation.dns1123_subdomain("verify.secret_ref", self.secret_ref)
+        optional(validation.one_of, "verify.mode", self.mode, GIT_VERIFY_MODES)
+
     def to_spec(self) -> dict[str, Any]:
-        return compact(
-            {
-                "secretRef": secret_ref("verify.secret_ref", self.secret_ref),
-                "mode": optional(validation.one_of, "verify.mode", self.mode, GIT_VERIFY_MODES),
-            }
-        )
+        return compact({"secretRef": secret_ref("verify.secret_ref", self.secret_ref), "mode": self.mode})
 
 
 @dataclass(frozen=True)
@@ -159,11 +155,10 @@ class Verification:
     match_oidc_identity: Sequence[OIDCIdentity] = ()
     trusted_root_secret_ref: str | None = None
 
-    def to_spec(self, *, oidc: bool = True, trusted_root: bool = True) -> dict[str, Any]:
+    def __post_init__(self) -> None:
         validation.one_of("verify.provider", self.provider, VERIFY_PROVIDERS)
         if isinstance(self.match_oidc_identity, (str, bytes)) or not isinstance(self.match_oidc_identity, (list, tuple)):
             raise ValidationError("verify.match_oidc_identity", self.match_oidc_identity, "not a list", "write [OIDCIdentity(issuer=..., subject=...)]")
-        identities = []
         for index, identity in enumerate(self.match_oidc_identity):
             where = f"verify.match_oidc_identity[{index}]"
             if not isinstance(identity, OIDCIdentity):
@@ -172,16 +167,23 @@ class Verification:
                 value = validation.string(f"{where}.{part}", getattr(identity, part), empty=True)
                 if value:
                     validation.go_regexp(f"{where}.{part}", value)
-            identities.append({"issuer": identity.issuer, "subject": identity.subject})
+        optional(validation.dns1123_subdomain, "verify.secret_ref", self.secret_ref)
+        optional(validation.dns1123_subdomain, "verify.trusted_root_secret_ref", self.trusted_root_secret_ref)
+        if self.provider == "notation":
+            if self.secret_ref is None:
+                raise ValidationError("verify.secret_ref", None, "notation needs a trust policy and certificates", "name the Secret that holds them")
+            if self.match_oidc_identity:
+                raise ValidationError(
+                    "verify.match_oidc_identity", self.match_oidc_identity, "keyless identities are a cosign feature", "drop them or use provider='cosign'"
+                )
+
+    def to_spec(self, *, oidc: bool = True, trusted_root: bool = True) -> dict[str, Any]:
+        """``spec.verify``; ``oidc`` and ``trusted_root`` say whether the referring kind takes those fields."""
+        identities = [{"issuer": identity.issuer, "subject": identity.subject} for identity in self.match_oidc_identity]
         if identities and not oidc:
             raise ValidationError("verify.match_oidc_identity", identities, "not supported here", "verify with secret_ref keys")
         if self.trusted_root_secret_ref is not None and not trusted_root:
             raise ValidationError("verify.trusted_root_secret_ref", self.trusted_root_secret_ref, "only an OCIRepository takes it", "drop it")
-        if self.provider == "notation":
-            if self.secret_ref is None:
-                raise ValidationError("verify.secret_ref", None, "notation needs a trust policy and certificates", "name the Secret that holds them")
-            if identities:
-                raise ValidationError("verify.match_oidc_identity", identities, "keyless identities are a cosign feature", "drop them or use provider='cosign'")
         return compact(
             {
                 "provider": self.provider,
@@ -202,10 +204,6 @@ class OCIRepositoryRef:
     digest: str | None = None
 
     def __post_init__(self) -> None:
-        self.to_spec()
-
-    def to_spec(self) -> dict[str, str]:
-        """``spec.ref``."""
         _exclusive(
             "ref",
             {"tag": self.tag, "semver": self.semver, "digest": self.digest},
@@ -218,14 +216,12 @@ class OCIRepositoryRef:
             check_digest("ref.digest", self.digest)
         if self.semver_filter is not None and self.semver is None:
             raise ValidationError("ref.semver_filter", self.semver_filter, "filters the tags a semver range picks from", "set semver too, or drop it")
-        return compact(
-            {
-                "tag": self.tag,
-                "semver": optional(validation.semver_range, "ref.semver", self.semver),
-                "semverFilter": optional(validation.go_regexp, "ref.semver_filter", self.semver_filter),
-                "digest": self.digest,
-            }
-        )
+        optional(validation.semver_range, "ref.semver", self.semver)
+        optional(validation.go_regexp, "ref.semver_filter", self.semver_filter)
+
+    def to_spec(self) -> dict[str, str]:
+        """``spec.ref``."""
+        return compact({"tag": self.tag, "semver": self.semver, "semverFilter": self.semver_filter, "digest": self.digest})
 
 
 @dataclass(frozen=True)
@@ -235,21 +231,14 @@ class LayerSelector:
     media_type: str | None = None
     operation: str | None = None
 
-    def to_spec(self) -> dict[str, str]:
+    def __post_init__(self) -> None:
         if self.media_type is None and self.operation is None:
             raise ValidationError("layer_selector", self, "empty", "set media_type and/or operation, or drop it")
-        return compact(
-            {
-                "mediaType": optional(validation.string, "layer_selector.media_type", self.media_type),
-                "operation": optional(validation.one_of, "layer_selector.operation", self.operation, ("extract", "copy")),
-            }
-        )
+        optional(validation.string, "layer_selector.media_type", self.media_type)
+        optional(validation.one_of, "layer_selector.operation", self.operation, ("extract", "copy"))
 
-
-def _nested(field_name: str, value: Any, kind: type) -> Any:
-    if value is not None and not isinstance(value, kind):
-        raise ValidationError(field_name, value, f"not a {kind.__name__}", f"write {field_name}={kind.__name__}(...)")
-    return value
+    def to_spec(self) -> dict[str, str]:
+        return compact({"mediaType": self.media_type, "operation": self.operation})
 
 
 def _secret_name(field_name: str, value: str | None) -> str | None:
@@ -273,12 +262,6 @@ class GitRepositoryProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "GitRepository"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "url": "url", "ref": "ref", "interval": "interval", "secretRef": "secret_ref",
-        "proxySecretRef": "proxy_secret_ref", "provider": "provider", "serviceAccountName": "service_account_name",
-        "recurseSubmodules": "recurse_submodules", "ignore": "ignore", "timeout": "timeout", "suspend": "suspend",
-        "include": "include", "sparseCheckout": "sparse_checkout", "verify": "verify",
-    }  # fmt: skip
 
     url: str
     ref: GitRepositoryRef
@@ -295,7 +278,7 @@ class GitRepositoryProps(FluxObjectProps):
     verify: GitVerification | None = None
     suspend: bool = False
 
-    def spec(self) -> dict[str, Any]:
+    def _make_spec(self) -> dict[str, Any]:
         if not isinstance(self.ref, GitRepositoryRef):
             raise ValidationError("ref", self.ref, "not a GitRepositoryRef", "write ref=GitRepositoryRef(branch='main')")
         if self.service_account_name is not None and self.provider not in ("azure", "aws"):
@@ -321,7 +304,7 @@ class GitRepositoryProps(FluxObjectProps):
                 "timeout": optional(validation.flux_duration, "timeout", self.timeout, hours=False),
                 "include": includes or None,
                 "sparseCheckout": list(validation.strings("sparse_checkout", self.sparse_checkout)) or None,
-                "verify": _nested("verify", self.verify, GitVerification) and self.verify.to_spec(),  # type: ignore[union-attr]
+                "verify": verify.to_spec() if (verify := nested("verify", self.verify, GitVerification)) else None,
                 "suspend": flag("suspend", self.suspend),
             }
         )
@@ -331,6 +314,14 @@ class GitRepository(FluxResource):
     """A Flux GitRepository: a branch, tag or commit of a Git repository as an artifact."""
 
     props_type = GitRepositoryProps
+
+    @overload
+    def __init__(self, scope: Construct, id: str, props: GitRepositoryProps) -> None: ...
+    @overload
+    @keyword_options(GitRepositoryProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: GitRepositoryProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
 
 
 # --- OCIRepository -------------------------------------------------------------------------------
@@ -349,12 +340,6 @@ class OCIRepositoryProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "OCIRepository"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "url": "url", "ref": "ref", "interval": "interval", "provider": "provider", "secretRef": "secret_ref",
-        "certSecretRef": "cert_secret_ref", "proxySecretRef": "proxy_secret_ref",
-        "serviceAccountName": "service_account_name", "verify": "verify", "layerSelector": "layer_selector",
-        "ignore": "ignore", "insecure": "insecure", "timeout": "timeout", "suspend": "suspend",
-    }  # fmt: skip
 
     url: str
     ref: OCIRepositoryRef
@@ -371,7 +356,7 @@ class OCIRepositoryProps(FluxObjectProps):
     timeout: str | None = None
     suspend: bool = False
 
-    def spec(self) -> dict[str, Any]:
+    def _make_spec(self) -> dict[str, Any]:
         if not isinstance(self.ref, OCIRepositoryRef):
             raise ValidationError("ref", self.ref, "not an OCIRepositoryRef", "write ref=OCIRepositoryRef(tag='latest')")
         return compact(
@@ -384,9 +369,8 @@ class OCIRepositoryProps(FluxObjectProps):
                 "certSecretRef": secret_ref("cert_secret_ref", self.cert_secret_ref),
                 "proxySecretRef": secret_ref("proxy_secret_ref", self.proxy_secret_ref),
                 "serviceAccountName": _secret_name("service_account_name", self.service_account_name),
-                "verify": _nested("verify", self.verify, Verification) and self.verify.to_spec(),  # type: ignore[union-attr]
-                "layerSelector": _nested("layer_selector", self.layer_selector, LayerSelector)
-                and self.layer_selector.to_spec(),  # type: ignore[union-attr]
+                "verify": verify.to_spec() if (verify := nested("verify", self.verify, Verification)) else None,
+                "layerSelector": selector.to_spec() if (selector := nested("layer_selector", self.layer_selector, LayerSelector)) else None,
                 "ignore": ignore_text("ignore", self.ignore),
                 "insecure": flag("insecure", self.insecure),
                 "timeout": optional(validation.flux_duration, "timeout", self.timeout, hours=False),
@@ -405,6 +389,14 @@ class OCIRepository(FluxResource):
 
     props_type = OCIRepositoryProps
 
+    @overload
+    def __init__(self, scope: Construct, id: str, props: OCIRepositoryProps) -> None: ...
+    @overload
+    @keyword_options(OCIRepositoryProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: OCIRepositoryProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
+
 
 # --- HelmRepository ------------------------------------------------------------------------------
 
@@ -422,11 +414,6 @@ class HelmRepositoryProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "HelmRepository"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "url": "url", "type": "type (or the URL scheme)", "interval": "interval", "provider": "provider",
-        "secretRef": "secret_ref", "passCredentials": "pass_credentials", "certSecretRef": "cert_secret_ref",
-        "insecure": "insecure", "timeout": "timeout", "suspend": "suspend",
-    }  # fmt: skip
 
     url: str
     type: str | None = None
@@ -444,7 +431,7 @@ class HelmRepositoryProps(FluxObjectProps):
         """Whether the repository is an OCI registry."""
         return isinstance(self.url, str) and self.url.startswith("oci://")
 
-    def spec(self) -> dict[str, Any]:
+    def _make_spec(self) -> dict[str, Any]:
         validation.url("url", self.url, ("http", "https", "oci"), "https://charts.example.com or oci://ghcr.io/org/charts")
         wanted = "oci" if self.is_oci else "default"
         if self.type is not None and self.type != wanted:
@@ -478,6 +465,14 @@ class HelmRepository(FluxResource):
 
     props_type = HelmRepositoryProps
 
+    @overload
+    def __init__(self, scope: Construct, id: str, props: HelmRepositoryProps) -> None: ...
+    @overload
+    @keyword_options(HelmRepositoryProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: HelmRepositoryProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
+
 
 # --- HelmChart -----------------------------------------------------------------------------------
 
@@ -495,14 +490,11 @@ class HelmChartProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "HelmChart"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "chart": "chart", "sourceRef": "source", "version": "version", "reconcileStrategy": "reconcile_strategy",
-        "interval": "interval", "valuesFiles": "values_files", "ignoreMissingValuesFiles": "ignore_missing_values_files",
-        "verify": "verify", "suspend": "suspend",
-    }  # fmt: skip
+
+    SPEC_KEYS: ClassVar[dict[str, str]] = {"source": "sourceRef"}
 
     chart: str
-    source: Any
+    source: HelmChartSource
     version: str | None = None
     reconcile_strategy: str = "ChartVersion"
     interval: str = "1m0s"
@@ -511,8 +503,8 @@ class HelmChartProps(FluxObjectProps):
     verify: Verification | None = None
     suspend: bool = False
 
-    def spec(self) -> dict[str, Any]:
-        source = local_ref(self.source, "source", HELM_CHART_SOURCE_KINDS, self.namespace, kind=True)
+    def _make_spec(self) -> dict[str, Any]:
+        source = local_ref(self.source, "source", _HELM_CHART_SOURCES, self.namespace, kind=True)
         if self.version is not None and source["kind"] != "HelmRepository":
             raise ValidationError("version", self.version, f"Flux ignores it for charts from a {source['kind']}", "drop it; the chart in the source is used")
         if self.verify is not None and source["kind"] != "HelmRepository":
@@ -526,7 +518,7 @@ class HelmChartProps(FluxObjectProps):
                 "interval": validation.flux_duration("interval", self.interval),
                 "valuesFiles": list(validation.strings("values_files", self.values_files)) or None,
                 "ignoreMissingValuesFiles": flag("ignore_missing_values_files", self.ignore_missing_values_files),
-                "verify": _nested("verify", self.verify, Verification) and self.verify.to_spec(trusted_root=False),  # type: ignore[union-attr]
+                "verify": verify.to_spec(trusted_root=False) if (verify := nested("verify", self.verify, Verification)) else None,
                 "suspend": flag("suspend", self.suspend),
             }
         )
@@ -536,6 +528,14 @@ class HelmChart(FluxResource):
     """A Flux HelmChart: one chart of a HelmRepository, GitRepository or Bucket, packaged as an artifact."""
 
     props_type = HelmChartProps
+
+    @overload
+    def __init__(self, scope: Construct, id: str, props: HelmChartProps) -> None: ...
+    @overload
+    @keyword_options(HelmChartProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: HelmChartProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
 
 
 # --- Bucket --------------------------------------------------------------------------------------
@@ -555,13 +555,6 @@ class BucketProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "Bucket"
-    SPEC_FIELDS: ClassVar[dict[str, str]] = {
-        "bucketName": "bucket_name", "endpoint": "endpoint", "provider": "provider", "region": "region",
-        "prefix": "prefix", "interval": "interval", "secretRef": "secret_ref",
-        "serviceAccountName": "service_account_name", "certSecretRef": "cert_secret_ref",
-        "proxySecretRef": "proxy_secret_ref", "ignore": "ignore", "insecure": "insecure", "timeout": "timeout",
-        "suspend": "suspend",
-    }  # fmt: skip
 
     bucket_name: str
     endpoint: str
@@ -578,7 +571,7 @@ class BucketProps(FluxObjectProps):
     timeout: str | None = None
     suspend: bool = False
 
-    def spec(self) -> dict[str, Any]:
+    def _make_spec(self) -> dict[str, Any]:
         validation.one_of("provider", self.provider, BUCKET_PROVIDERS)
         if not isinstance(self.bucket_name, str) or not _BUCKET_NAME.match(self.bucket_name):
             raise ValidationError("bucket_name", self.bucket_name, "not a bucket name", "use 3 to 223 lowercase letters, digits, '.', '-' and '_'")
@@ -624,6 +617,22 @@ class Bucket(FluxResource):
 
     props_type = BucketProps
 
+    @overload
+    def __init__(self, scope: Construct, id: str, props: BucketProps) -> None: ...
+    @overload
+    @keyword_options(BucketProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
+    def __init__(self, scope: Construct, id: str, props: BucketProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id, props, **options)
+
+
+#: What a HelmChart (or a HelmRelease's ``chart_source``) builds its chart from.
+HelmChartSource: TypeAlias = HelmRepository | GitRepository | Bucket | ObjectRef
+#: Another GitRepository (``GitRepositoryInclude.repository``, an ImageUpdateAutomation's source).
+GitRepositoryReference: TypeAlias = GitRepository | ObjectRef
+_HELM_CHART_SOURCES = accepts(HelmChartSource)
+_GIT_REPOSITORIES = accepts(GitRepositoryReference)
+
 
 __all__ = [
     "Bucket",
@@ -632,9 +641,11 @@ __all__ = [
     "GitRepositoryInclude",
     "GitRepositoryProps",
     "GitRepositoryRef",
+    "GitRepositoryReference",
     "GitVerification",
     "HelmChart",
     "HelmChartProps",
+    "HelmChartSource",
     "HelmRepository",
     "HelmRepositoryProps",
     "LayerSelector",

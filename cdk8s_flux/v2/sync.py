@@ -10,15 +10,17 @@ path come from one ``GitTarget`` (or ``OciTarget``), the same value
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
+import cdk8s
 from constructs import Construct
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.props import resolve_props
+from cdk8s_flux.layout import chart_folder
+from cdk8s_flux.props import keyword_options, resolve_props
 from cdk8s_flux.target import TARGET_PATH_ANNOTATION, GitTarget, OciTarget, Target, kustomization_path, repo_path
-from cdk8s_flux.v2.kustomize import Kustomization, KustomizationProps
+from cdk8s_flux.v2.kustomize import Kustomization, KustomizationProps, KustomizationSource
 from cdk8s_flux.v2.sources import (
     GitRepository,
     GitRepositoryProps,
@@ -26,6 +28,7 @@ from cdk8s_flux.v2.sources import (
     OCIRepository,
     OCIRepositoryProps,
     OCIRepositoryRef,
+    Verification,
 )
 
 #: ``flux bootstrap --branch`` default, used when no target is given.
@@ -34,7 +37,7 @@ BOOTSTRAP_BRANCH = "main"
 BOOTSTRAP_SECRET = "flux-system"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FluxSyncProps:
     """The options of ``flux bootstrap``'s sync manifests, with the CLI's defaults.
 
@@ -64,7 +67,7 @@ class FluxSyncProps:
     secret_ref: str | None = None
     prune: bool = True
     recurse_submodules: bool = False
-    chart: Any = None
+    chart: cdk8s.Chart | None = None
 
     def __post_init__(self) -> None:
         validation.dns1123_label("namespace", self.namespace)
@@ -74,11 +77,10 @@ class FluxSyncProps:
         if self.secret_ref:
             validation.dns1123_subdomain("secret_ref", self.secret_ref)
         target = self.resolved_target
-        if self.chart is not None:
-            import cdk8s
-
-            if not isinstance(self.chart, cdk8s.Chart):
-                raise ValidationError("chart", self.chart, "not a cdk8s Chart", "pass the chart holding the FluxSync")
+        if self.chart is not None and not isinstance(self.chart, cdk8s.Chart):
+            raise ValidationError("chart", self.chart, "not a cdk8s Chart", "pass the chart holding the FluxSync")
+        if isinstance(target, OciTarget) and target.verify is not None and not isinstance(target.verify, Verification):
+            raise ValidationError("target.verify", target.verify, "not a Verification", "write verify=Verification(provider='cosign', ...)")
         if isinstance(target, OciTarget) and self.recurse_submodules:
             raise ValidationError("recurse_submodules", True, "an OCI artifact has no submodules", "drop it")
         if isinstance(target, OciTarget) and None not in (self.secret_ref, target.secret_ref) and self.secret_ref != target.secret_ref:
@@ -135,17 +137,20 @@ class FluxSyncProps:
 def source_props(props: FluxSyncProps) -> GitRepositoryProps | OCIRepositoryProps:
     """The GitRepository (or OCIRepository) of the sync, as ``flux bootstrap`` writes it."""
     target = props.resolved_target
-    common = dict(name=props.sync_name, namespace=props.namespace, interval=props.interval, secret_ref=props.source_secret)
+    name, namespace, interval, secret = props.sync_name, props.namespace, props.interval, props.source_secret
     if isinstance(target, GitTarget):
         return GitRepositoryProps(
-            url=target.url, ref=GitRepositoryRef(branch=target.branch), recurse_submodules=props.recurse_submodules, **common
-        )
+            name=name, namespace=namespace, interval=interval, secret_ref=secret,
+            url=target.url, ref=GitRepositoryRef(branch=target.branch), recurse_submodules=props.recurse_submodules,
+        )  # fmt: skip
+    verify = target.verify if isinstance(target.verify, Verification) else None  # FluxSyncProps refused any other
     return OCIRepositoryProps(
-        url=target.url, ref=OCIRepositoryRef(**target.ref), provider=target.provider, verify=target.verify, **common
-    )
+        name=name, namespace=namespace, interval=interval, secret_ref=secret,
+        url=target.url, ref=OCIRepositoryRef(**target.ref), provider=target.provider, verify=verify,
+    )  # fmt: skip
 
 
-def kustomization_props(props: FluxSyncProps, source: Any) -> KustomizationProps:
+def kustomization_props(props: FluxSyncProps, source: KustomizationSource) -> KustomizationProps:
     """The Kustomization of the sync, applying the target's folder of ``source`` (or one chart's folder in it).
 
     When it applies one chart's folder, the target's folder is recorded in the
@@ -155,8 +160,6 @@ def kustomization_props(props: FluxSyncProps, source: Any) -> KustomizationProps
     target = props.resolved_target
     path, annotations = target.kustomization_path, {}
     if props.chart is not None:
-        from cdk8s_flux.layout import chart_folder
-
         folder = chart_folder(props.chart)
         path = kustomization_path(f"{target.path}/{folder}" if target.path else folder)
         annotations = {TARGET_PATH_ANNOTATION: target.path or "."}
@@ -175,18 +178,27 @@ class FluxSync(Construct):
     """The GitRepository (or OCIRepository) and Kustomization through which Flux applies the app.
 
     Give the options as keyword arguments or as one ``FluxSyncProps``.
-    ``target`` is the resolved ``GitTarget``/``OciTarget``; ``source`` and
+    ``target`` is the resolved ``GitTarget``/``OciTarget``, ``chart`` the chart it
+    applies alone (or ``None``: the whole target folder); ``source`` and
     ``kustomization`` are the two Flux constructs (so other objects can
     reference them: ``Kustomization(..., depends_on=[sync.kustomization])``),
     ``manifests`` their objects as dicts.
     """
 
+    @overload
+    def __init__(self, scope: Construct, id: str, props: FluxSyncProps) -> None: ...
+    @overload
+    @keyword_options(FluxSyncProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
     def __init__(self, scope: Construct, id: str, props: FluxSyncProps | None = None, **options: Any) -> None:
         super().__init__(scope, id)
         self.props = props = resolve_props("FluxSync", FluxSyncProps, props, options)
         self.target = props.resolved_target
-        source_type = GitRepository if isinstance(self.target, GitTarget) else OCIRepository
-        self.source: GitRepository | OCIRepository = source_type(self, source_type.__name__, source_props(props))
+        self.chart = props.chart
+        source = source_props(props)
+        self.source: GitRepository | OCIRepository = (
+            GitRepository(self, "GitRepository", source) if isinstance(source, GitRepositoryProps) else OCIRepository(self, "OCIRepository", source)
+        )
         self.kustomization = Kustomization(self, "Kustomization", kustomization_props(props, self.source))
         self.kustomization.node.add_dependency(self.source)
         self.manifests = (self.source.manifest, self.kustomization.manifest)
