@@ -26,6 +26,7 @@ from cdk8s_flux.errors import GitError, ValidationError
 from cdk8s_flux.git import Git, TreeEntry
 from cdk8s_flux.pipeline import CheckPolicy
 from cdk8s_flux.progress import Progress, plural, silent
+from cdk8s_flux.publish.branch import fetch_tip
 from cdk8s_flux.source import SourceCommit, check_working_tree, open_repository, source_commit
 from cdk8s_flux.validation import relative_path
 
@@ -162,24 +163,10 @@ class _Publisher:
         self.written: set[str] = set()
 
     def fetch_tip(self) -> str | None:
-        """The remote branch's commit, fetched into the private ref; None when it does not exist."""
+        """The remote branch's commit; a publish keeps it in the private ref (incremental fetches, safe from gc)."""
         options = self.options
-        self.progress(f"fetching {options.remote}/{options.branch} ...")
-        tip = self.git.ls_remote_branch(options.remote, options.branch)
-        if tip is None:
-            return None
-        # A dry run writes no ref; a publish keeps the tip in the private ref so
-        # the next fetch is incremental and gc cannot drop it meanwhile.
         into = None if options.dry_run else options.private_ref
-        if not self.git.has_commit(tip):
-            self.git.fetch(options.remote, options.branch, into, shallow=self.git.is_shallow())
-            fetched = self.git.rev_parse(into) if into else None
-            tip = fetched or tip
-            if not self.git.has_commit(tip):
-                raise GitError(f"fetching {options.remote}/{options.branch} did not bring commit {tip}; try again")
-        elif into:
-            self.git.run("update-ref", into, tip)
-        return tip
+        return fetch_tip(self.git, options.remote, options.branch, into, self.progress)
 
     def changes(self, old: dict[str, TreeEntry]) -> diff.Changes:
         old_ids = {p: e.object_id if e.mode == _FILE_MODE else f"{e.mode}:{e.object_id}" for p, e in old.items()}
