@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.release.lookup import ENV_MANIFESTS
 from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import ControllerCustomization, FluxInstall, FluxInstallProps, Resources
-from cdk8s_flux.release.lookup import ENV_MANIFESTS
 
 VERSION = "v2.9.4"
 

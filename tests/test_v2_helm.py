@@ -7,11 +7,11 @@ from typing import Any
 
 import cdk8s
 import pytest
+from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.v2 import HelmRelease, HelmReleaseProps, HelmRepository, ObjectRef, ValuesReference, Verification
 from cdk8s_flux.v2.schema import validate_objects
-from fluxcrds import cel_problems, load_crds
 
 REPO = ObjectRef(kind="HelmRepository", name="podinfo")
 

@@ -21,9 +21,9 @@ import pytest
 import yaml
 
 from cdk8s_flux.errors import UpstreamError, ValidationError
+from cdk8s_flux.release.lookup import ENV_MANIFESTS
 from cdk8s_flux.testing import chart_objects, chart_yaml
 from cdk8s_flux.v2 import FluxInstall, FluxInstallProps, generate
-from cdk8s_flux.release.lookup import ENV_MANIFESTS
 
 VERSION = "v2.9.4"
 IMAGE_EXTRAS = ("image-reflector-controller", "image-automation-controller")
@@ -201,7 +201,7 @@ def test_namespace_is_set_everywhere_it_appears(vendored: Path) -> None:
     upstream = upstream_objects(vendored, ".")
     objects = synth(namespace="gitops", components_extra=IMAGE_EXTRAS)
     assert len(objects) == len(upstream)
-    for ours, theirs in zip(objects, upstream):
+    for ours, theirs in zip(objects, upstream, strict=True):
         expected = json.loads(json.dumps(theirs))
         metadata = expected["metadata"]
         if expected["kind"] == "Namespace":

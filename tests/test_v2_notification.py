@@ -7,6 +7,7 @@ from typing import Any
 
 import cdk8s
 import pytest
+from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.testing import chart_objects
@@ -24,7 +25,6 @@ from cdk8s_flux.v2 import (
     ReceiverProps,
 )
 from cdk8s_flux.v2.schema import validate_objects
-from fluxcrds import cel_problems, load_crds
 
 SLACK = ObjectRef(kind="Provider", name="slack")
 ALL_KUSTOMIZATIONS = ObjectSelector(kind="Kustomization")

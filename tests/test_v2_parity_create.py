@@ -10,12 +10,14 @@ Flux v2.9.4 CRDs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import cdk8s
 import pytest
 import yaml
+from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import (
@@ -33,9 +35,9 @@ from cdk8s_flux.v2 import (
     ImageUpdateAutomation,
     Kustomization,
     LayerSelector,
+    ObjectRef,
     OCIRepository,
     OCIRepositoryRef,
-    ObjectRef,
     OIDCIdentity,
     Provider,
     Receiver,
@@ -44,7 +46,6 @@ from cdk8s_flux.v2 import (
     Verification,
 )
 from cdk8s_flux.v2.schema import validate_objects
-from fluxcrds import cel_problems, load_crds
 
 GOLDEN = Path(__file__).parent / "data" / "flux-create"
 #: What the tests put for the harness's ``{{ .fluxns }}`` (it passes a namespace with -n).

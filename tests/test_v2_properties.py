@@ -169,7 +169,7 @@ def one_of_fields(target: type, choices: dict[str, Field], pairs: tuple[tuple[st
         *[st.tuples(choices[a].valid, choices[b].valid).map(lambda v, a=a, b=b: Deferred(target, {a: v[0], b: v[1]})) for a, b in pairs],
     )
     two = st.lists(st.sampled_from(names), min_size=2, max_size=3, unique=True).flatmap(
-        lambda chosen: st.tuples(*[choices[n].valid for n in chosen]).map(lambda values: Deferred(target, dict(zip(chosen, values))))
+        lambda chosen: st.tuples(*[choices[n].valid for n in chosen]).map(lambda values: Deferred(target, dict(zip(chosen, values, strict=True))))
     )
     invalid = st.one_of(*[single(name, False) for name in names], two, st.just(Deferred(target, {})))
     return Field(valid, invalid)

@@ -16,11 +16,11 @@ import pytest
 import yaml
 
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.release.lookup import ENV_MANIFESTS
 from cdk8s_flux.target import GitTarget, OciTarget, sync_target
 from cdk8s_flux.testing import chart_objects, chart_yaml
 from cdk8s_flux.v2 import FluxInstall, FluxSync, FluxSyncProps
 from cdk8s_flux.v2.schema import validate_objects
-from cdk8s_flux.release.lookup import ENV_MANIFESTS
 
 VERSION = "v2.9.4"
 

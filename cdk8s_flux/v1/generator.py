@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
@@ -117,7 +117,7 @@ class ScanForFiles:
         return {}
 
 
-Mode = Union[CommandUpdated, PatchUpdated, ScanForFiles]
+Mode = CommandUpdated | PatchUpdated | ScanForFiles
 _MODE_KEYS = {CommandUpdated: "commandUpdated", PatchUpdated: "patchUpdated", ScanForFiles: "scanForFiles"}
 
 
