@@ -353,7 +353,11 @@ def strings(field: str, value: object) -> tuple[str, ...]:
 
 def json_value(field: str, value: object) -> object:
     """A value JSON can hold (dicts with string keys, lists, strings, numbers, booleans, None)."""
-    if value is None or isinstance(value, (str, bool, int)):
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:  # the API server keeps JSON integers as int64
+            raise ValidationError(field, value, "an integer Kubernetes cannot store (it keeps 64-bit integers)", "write it as a string")
         return value
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):

@@ -163,3 +163,10 @@ def test_labels_and_plain_values() -> None:
         validation.items("depends_on", "infra")
     with pytest.raises(ValidationError, match="finite"):
         validation.json_value("values", {"a": float("nan")})
+
+
+def test_json_values_are_what_kubernetes_stores() -> None:
+    assert validation.json_value("values", {"replicas": 2**63 - 1, "ratio": 0.5}) == {"replicas": 2**63 - 1, "ratio": 0.5}
+    with pytest.raises(ValidationError, match="64-bit") as raised:
+        validation.json_value("values", {"big": 2**63})
+    assert raised.value.field == "values.big"

@@ -10,6 +10,7 @@ ones, never replacing them (the strategic-merge trap of patching ``args``).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,8 +68,8 @@ class Resources:
     memory_request: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("cpu_limit", "memory_limit", "cpu_request", "memory_request"):
-            _quantity(f"resources.{name}", getattr(self, name))
+        for quantity in dataclasses.fields(self):
+            _quantity(f"resources.{quantity.name}", getattr(self, quantity.name))
 
     def to_patch(self) -> dict[str, dict[str, str]]:
         """The limits and requests that are set, in the container's ``resources`` shape."""

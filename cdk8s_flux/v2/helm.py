@@ -127,12 +127,9 @@ class HelmReleaseProps(FluxObjectProps):
     suspend: bool = False
 
     def _chart(self) -> dict[str, Any] | None:
-        template_fields = {
-            "chart": self.chart, "chart_source": self.chart_source, "chart_version": self.chart_version,
-            "chart_interval": self.chart_interval, "reconcile_strategy": self.reconcile_strategy,
-            "values_files": self.values_files or None, "verify": self.verify,
-        }  # fmt: skip
-        given = [name for name, value in template_fields.items() if value is not None]
+        # the arguments that write spec.chart, read off the fields as the extra_spec guard reads them
+        template_fields = {name: getattr(self, name) for name in self.spec_fields()["chart"]}
+        given = [name for name, value in template_fields.items() if value not in (None, (), [])]
         if self.chart_ref is not None:
             if given:
                 raise ValidationError(

@@ -9,6 +9,7 @@ to, so the path is never typed twice.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from cdk8s_flux.v2.resource import (
     FluxResource,
     ObjectRef,
     accepts,
+    camel_case,
     compact,
     cross_namespace_ref,
     flag,
@@ -102,11 +104,7 @@ class PatchTarget:
     annotation_selector: str | None = None
 
     def to_spec(self, where: str) -> dict[str, str]:
-        values = {
-            "group": self.group, "version": self.version, "kind": self.kind, "name": self.name,
-            "namespace": self.namespace, "labelSelector": self.label_selector,
-            "annotationSelector": self.annotation_selector,
-        }  # fmt: skip
+        values = {camel_case(f.name): getattr(self, f.name) for f in dataclasses.fields(self)}
         for key, value in values.items():
             if value is not None:
                 validation.string(f"{where}.{key}", value)

@@ -9,6 +9,7 @@ verification, layer selector) are their own small values.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,7 +79,7 @@ class GitRepositoryRef:
     commit: str | None = None
 
     def __post_init__(self) -> None:
-        chosen = {"branch": self.branch, "tag": self.tag, "semver": self.semver, "name": self.name, "commit": self.commit}
+        chosen = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         _exclusive(
             "ref",
             chosen,
