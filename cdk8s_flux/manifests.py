@@ -40,16 +40,21 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _GoStyleDumper.add_representer(str, _represent_str)
 
 
+def dump_document(document: dict[str, Any], width: int = 80) -> str:
+    """One document as Go's YAML writes it: keys in their order, multi-line strings as ``|`` blocks.
+
+    Go folds long lines at 80 columns; a larger ``width`` keeps them whole.
+    """
+    return yaml.dump(document, Dumper=_GoStyleDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=width)
+
+
 def dump_documents(objects: list[dict[str, Any]]) -> str:
     """Objects as one YAML stream, formatted as ``flux install --export`` writes them.
 
-    Keys keep their order; each document starts with ``---``. For the Flux
-    release manifests this reproduces the upstream bytes exactly (a test checks it).
+    Each document starts with ``---``. For the Flux release manifests this
+    reproduces the upstream bytes exactly (a test checks it).
     """
-    return "".join(
-        "---\n" + yaml.dump(obj, Dumper=_GoStyleDumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
-        for obj in objects
-    )
+    return "".join("---\n" + dump_document(obj) for obj in objects)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,14 @@ def test_github_workflow(tmp_path: Path) -> None:
     result = run_cli("init", "ci", "--provider", "github", "--dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     workflow = yaml.safe_load((tmp_path / ".github/workflows/cdk8s-flux-publish.yml").read_text())
-    # THEN it runs on pushes to main, may push, and runs one publish at a time
-    assert workflow["on"] == {"push": {"branches": ["main"]}}
-    assert workflow["permissions"] == {"contents": "write"}
-    assert workflow["concurrency"]["cancel-in-progress"] is False
+    # THEN it publishes on pushes to main, may push there only, and runs one publish at a time
+    assert workflow["on"] == {"push": {"branches": ["main"]}, "pull_request": {"branches": ["main"]}}
+    assert workflow["permissions"] == {"contents": "read"}
+    publish = workflow["jobs"]["publish"]
+    assert publish["if"] == "github.event_name == 'push'" and publish["permissions"] == {"contents": "write"}
+    assert publish["concurrency"]["cancel-in-progress"] is False
     # AND its steps check out, set up Python, install cdk8s-fluxcd and publish
-    steps = workflow["jobs"]["publish"]["steps"]
+    steps = publish["steps"]
     assert [s.get("uses", s.get("run")) for s in steps] == [
         "actions/checkout@v4",
         "actions/setup-python@v5",
@@ -78,3 +80,30 @@ def test_publish_help_lists_its_exit_codes_without_loading_cdk8s() -> None:
     )
     probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert probe.stderr == "[]"
+
+
+def test_github_pull_request_job_comments_the_diff(tmp_path: Path) -> None:
+    result = run_cli("init", "ci", "apps/web", "--provider", "github", "--dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    preview = yaml.safe_load((tmp_path / ".github/workflows/cdk8s-flux-publish.yml").read_text())["jobs"]["preview"]
+    # THEN it runs on pull requests with the least permissions that let it comment
+    assert preview["if"] == "github.event_name == 'pull_request'"
+    assert preview["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert preview["steps"][0] == {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}}
+    runs = [s.get("run", "") for s in preview["steps"]]
+    assert 'cdk8s-flux diff apps/web --base "origin/${{ github.base_ref }}" --format markdown -o cdk8s-flux-diff.md' in runs
+    assert any("GITHUB_STEP_SUMMARY" in r for r in runs)
+    comment = preview["steps"][-1]
+    assert "<!-- cdk8s-flux diff -->" in comment["run"] and "--method PATCH" in comment["run"]
+    assert comment["env"]["GH_TOKEN"] == "${{ github.token }}"
+
+
+def test_gitlab_merge_request_job_posts_one_note(tmp_path: Path) -> None:
+    result = run_cli("init", "ci", "--provider", "gitlab", "--dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    job = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())["cdk8s-flux-preview"]
+    assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    assert 'cdk8s-flux diff . --base "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" --format markdown -o cdk8s-flux-diff.md' in job["script"]
+    note = job["script"][-1]
+    assert "CDK8S_FLUX_API_TOKEN" in note and '"PUT"' in note and "<!-- cdk8s-flux diff -->" in note
+    compile(note.split("<<'PY'\n", 1)[1].rsplit("PY\n", 1)[0], "note", "exec")  # the embedded script is valid Python

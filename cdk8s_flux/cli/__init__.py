@@ -2,7 +2,7 @@
 
 Heavy modules (cdk8s, jsii, YAML) are imported inside the commands, so
 ``--help`` and ``--version`` answer without starting Node. ``vocabulary`` holds
-what every command shares; ``local``, ``deliver`` and ``release`` the commands.
+what every command shares; ``local``, ``deliver``, ``preview`` and ``release`` the commands.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from cdk8s_flux import __version__
-from cdk8s_flux.cli import deliver, local, release, vocabulary
+from cdk8s_flux.cli import deliver, local, preview, release, vocabulary
 from cdk8s_flux.errors import CdkFluxError
 
 _DESCRIPTION = """\
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     local.add_parsers(commands)  # render, synth, validate
     deliver.add_parsers(commands)  # publish, init ci, push, pull
+    preview.add_parsers(commands)  # diff
     release.add_parsers(commands)  # install --export, vendor
     return parser
 
