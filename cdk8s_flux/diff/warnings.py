@@ -216,33 +216,34 @@ def _job(change: ObjectChange) -> list[str]:
 
 
 #: Fields the API server refuses to change on update, by (API group, kind). Each entry names the
-#: Kubernetes source it is read from; tests/data/kubernetes-immutable/README.md lists the versions.
+#: Kubernetes source it is read from (repository@commit: the stored copy read, not a release tag);
+#: tests/data/kubernetes-immutable/README.md gives the full commits and what is not modelled.
 IMMUTABLE_FIELDS: dict[tuple[str, str], Callable[[ObjectChange], list[str]]] = {
-    # pkg/registry/apps/deployment/strategy.go, deploymentStrategy.ValidateUpdate (apps/v1: selector immutable)
+    # kubernetes/kubernetes@0ac2ac87 pkg/registry/apps/deployment/strategy.go, deploymentStrategy.ValidateUpdate (apps/v1: selector immutable)
     ("apps", "Deployment"): _fields_under("spec.selector"),
-    # pkg/registry/apps/replicaset/strategy.go, rsStrategy.ValidateUpdate
+    # yongruilin/kubernetes@2c1ae67c pkg/registry/apps/replicaset/strategy.go, rsStrategy.ValidateUpdate
     ("apps", "ReplicaSet"): _fields_under("spec.selector"),
-    # pkg/registry/apps/daemonset/strategy.go, daemonSetStrategy.ValidateUpdate
+    # yongruilin/kubernetes@2c1ae67c pkg/registry/apps/daemonset/strategy.go, daemonSetStrategy.ValidateUpdate
     ("apps", "DaemonSet"): _fields_under("spec.selector"),
-    # pkg/apis/apps/validation/validation.go, ValidateStatefulSetUpdate: only these spec fields may change
+    # kubernetes/kubernetes@2dd1588c pkg/apis/apps/validation/validation.go, ValidateStatefulSetUpdate: only these spec fields may change
     ("apps", "StatefulSet"): _spec_except("spec.replicas", "spec.ordinals", "spec.template", "spec.updateStrategy",
                                           "spec.persistentVolumeClaimRetentionPolicy", "spec.minReadySeconds"),  # fmt: skip
-    # pkg/apis/batch/validation/validation.go, ValidateJobSpecUpdate, validatePodTemplateUpdate, validateCompletions
+    # yongruilin/kubernetes@088d1158 pkg/apis/batch/validation/validation.go, ValidateJobSpecUpdate, validatePodTemplateUpdate, validateCompletions
     ("batch", "Job"): _job,
-    # pkg/apis/core/validation/validation.go, ValidatePersistentVolumeClaimUpdate
+    # kubernetes/kubernetes@a7264f95 pkg/apis/core/validation/validation.go, ValidatePersistentVolumeClaimUpdate
     ("", "PersistentVolumeClaim"): _persistent_volume_claim,
-    # pkg/apis/core/validation/validation.go, ValidateServiceUpdate (validateUpgradeDowngradeClusterIPs,
+    # kubernetes/kubernetes@a7264f95 pkg/apis/core/validation/validation.go, ValidateServiceUpdate (validateUpgradeDowngradeClusterIPs,
     # validateUpgradeDowngradeIPFamilies, validateLoadBalancerClassField, validateServiceExternalTrafficFieldsUpdate)
     ("", "Service"): _service,
-    # pkg/apis/core/validation/validation.go, ValidateConfigMapUpdate
+    # kubernetes/kubernetes@a7264f95 pkg/apis/core/validation/validation.go, ValidateConfigMapUpdate
     ("", "ConfigMap"): _config_map,
-    # pkg/apis/core/validation/validation.go, ValidateSecretUpdate (stringData is merged into data before it)
+    # kubernetes/kubernetes@a7264f95 pkg/apis/core/validation/validation.go, ValidateSecretUpdate (stringData is merged into data before it)
     ("", "Secret"): _secret,
-    # pkg/apis/core/validation/validation.go, ValidateResourceQuotaUpdate
+    # kubernetes/kubernetes@a7264f95 pkg/apis/core/validation/validation.go, ValidateResourceQuotaUpdate
     ("", "ResourceQuota"): _fields_under("spec.scopes"),
-    # pkg/apis/storage/validation/validation.go, ValidateStorageClassUpdate
+    # thockin/kubernetes@429e0308 pkg/apis/storage/validation/validation.go, ValidateStorageClassUpdate
     ("storage.k8s.io", "StorageClass"): _storage_class,
-    # pkg/apis/rbac/validation/validation.go, ValidateRoleBindingUpdate, ValidateClusterRoleBindingUpdate
+    # kubernetes/kubernetes@1dc8b4f2 pkg/apis/rbac/validation/validation.go, ValidateRoleBindingUpdate, ValidateClusterRoleBindingUpdate
     ("rbac.authorization.k8s.io", "RoleBinding"): _fields_under("roleRef"),
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): _fields_under("roleRef"),
 }
