@@ -174,7 +174,7 @@ def test_a_flux_upgrade_is_reported_once_on_the_flux_namespace() -> None:
 
     # THEN one warning names the versions, on the Namespace
     assert warnings_of(flux("v2.9.3"), flux("v2.9.4")) == (
-        FluxWarning("flux-version", "Namespace", None, "flux-system", "Flux v2.9.3 -> v2.9.4: the Flux controllers are upgraded, 3 of Flux's objects change"),
+        FluxWarning("flux-version", "Namespace", None, "flux-system", "Flux v2.9.3 -> v2.9.4: Flux upgrades its own controllers and CRDs"),
     )
 
 

@@ -324,5 +324,5 @@ def _flux_versions(changes: Sequence[ObjectChange]) -> Iterator[FluxWarning]:
                 upgrades.setdefault((old, new), []).append(change.id)
     for (old, new), ids in upgrades.items():
         on = next((id for id in ids if id.kind == "Namespace" and id.group == ""), ids[0])
-        yield _warning(FLUX_VERSION, on, f"Flux {old} -> {new}: the Flux controllers are upgraded, {len(ids)} of Flux's objects change")
+        yield _warning(FLUX_VERSION, on, f"Flux {old} -> {new}: Flux upgrades its own controllers and CRDs")
 
