@@ -22,7 +22,7 @@ from cdk8s_flux.app import AppConfig, load_app_config, synthesize
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.manifests import ManifestFile, join_stream
 from cdk8s_flux.progress import Progress, plural, silent
-from cdk8s_flux.target import TARGET_PATH_ANNOTATION, GitTarget, OciTarget
+from cdk8s_flux.target import GitTarget, OciTarget, targets_in
 
 Object = dict[str, Any]
 
@@ -100,54 +100,10 @@ def _v1_targets(objects: Iterable[Object]) -> list[FluxV1Target]:
     return found
 
 
-_SOURCE_KINDS = {"GitRepository": "source.toolkit.fluxcd.io/", "OCIRepository": "source.toolkit.fluxcd.io/"}
-
-
-def _v2_targets(objects: list[Object]) -> list[Target]:
-    """The targets of the Flux source/Kustomization pairs that deliver the app (what ``FluxSync`` makes).
-
-    A pair delivers when its Kustomization is named like its source (``FluxSync``, ``flux
-    bootstrap``) or applies one chart's folder of the target (it carries the target's path in
-    an annotation); when no pair looks like that, every pair counts.
-    """
-    sources = {
-        (o["kind"], (o.get("metadata") or {}).get("namespace"), (o.get("metadata") or {}).get("name")): o
-        for o in objects
-        if o.get("kind") in _SOURCE_KINDS and str(o.get("apiVersion", "")).startswith(_SOURCE_KINDS[str(o["kind"])])
-    }
-    pairs = []
-    for obj in objects:
-        if obj.get("kind") != "Kustomization" or not str(obj.get("apiVersion", "")).startswith("kustomize.toolkit.fluxcd.io/"):
-            continue
-        metadata = obj.get("metadata") or {}
-        ref = (obj.get("spec") or {}).get("sourceRef") or {}
-        source = sources.get((ref.get("kind"), ref.get("namespace", metadata.get("namespace")), ref.get("name")))
-        if source is not None:
-            pairs.append((source, obj))
-    delivering = [
-        (s, k) for s, k in pairs
-        if k["metadata"].get("name") == s["metadata"].get("name") or TARGET_PATH_ANNOTATION in (k["metadata"].get("annotations") or {})
-    ]
-    targets: list[Target] = []
-    for source, kustomization in delivering or pairs:
-        spec = source.get("spec") or {}
-        annotations = kustomization["metadata"].get("annotations") or {}
-        path = annotations.get(TARGET_PATH_ANNOTATION) or (kustomization.get("spec") or {}).get("path", "./")
-        if source["kind"] == "GitRepository":
-            targets.append(GitTarget(url=spec["url"], branch=(spec.get("ref") or {}).get("branch", "master"), path=path))
-        else:
-            ref = spec.get("ref") or {}
-            targets.append(OciTarget(
-                url=spec["url"], tag=ref.get("tag"), semver=ref.get("semver"), digest=ref.get("digest"), path=path,
-                provider=spec.get("provider", "generic"), secret_ref=(spec.get("secretRef") or {}).get("name"),
-            ))
-    return targets
-
-
 def find_targets(objects: Iterable[Object]) -> tuple[Target, ...]:
     """Every distinct delivery target the objects declare: Flux v2 syncs and Flux v1 fluxd installs."""
     objects = list(objects)
-    return tuple(dict.fromkeys([*_v2_targets(objects), *_v1_targets(objects)]))
+    return tuple(dict.fromkeys([*targets_in(objects), *_v1_targets(objects)]))
 
 
 @dataclass(frozen=True)

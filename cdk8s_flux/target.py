@@ -147,53 +147,44 @@ Target = GitTarget | OciTarget
 _SOURCE_KINDS = {"GitRepository": "source.toolkit.fluxcd.io/", "OCIRepository": "source.toolkit.fluxcd.io/"}
 
 
-def sync_target(objects: Iterable[dict[str, Any]], name: str | None = None) -> Target:
-    """The target of the source/Kustomization pair among ``objects`` (what ``FluxSync`` emitted).
+def _read_back(source: dict[str, Any], kustomization: dict[str, Any]) -> Target:
+    spec = source.get("spec") or {}
+    annotations = kustomization["metadata"].get("annotations") or {}
+    path = annotations.get(TARGET_PATH_ANNOTATION) or (kustomization.get("spec") or {}).get("path", "./")
+    if source["kind"] == "GitRepository":
+        return GitTarget(url=spec["url"], branch=(spec.get("ref") or {}).get("branch", "master"), path=path)
+    ref = spec.get("ref") or {}
+    return OciTarget(
+        url=spec["url"], tag=ref.get("tag"), semver=ref.get("semver"), digest=ref.get("digest"), path=path,
+        provider=spec.get("provider", "generic"), secret_ref=(spec.get("secretRef") or {}).get("name"),
+    )
 
-    ``name`` picks one pair by the Kustomization's name when there are several.
-    An OCI target is read back without ``verify``: push and pull do not need it.
+
+def targets_in(objects: Iterable[dict[str, Any]]) -> tuple[Target, ...]:
+    """Every distinct target the Flux source/Kustomization pairs among ``objects`` deliver (what ``FluxSync`` makes).
+
+    A pair delivers when its Kustomization is named like its source (``FluxSync``, ``flux
+    bootstrap``) or applies one chart's folder of the target (it carries the target's path in
+    an annotation); when no pair looks like that, every pair counts. None, one or several:
+    the caller decides, and refuses ambiguity. An OCI target is read back without ``verify``.
     """
     objects = list(objects)
     sources = {
-        (o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]): o
+        (o["kind"], (o.get("metadata") or {}).get("namespace"), (o.get("metadata") or {}).get("name")): o
         for o in objects
-        if o.get("kind") in _SOURCE_KINDS and str(o.get("apiVersion", "")).startswith(_SOURCE_KINDS[o["kind"]])
+        if o.get("kind") in _SOURCE_KINDS and str(o.get("apiVersion", "")).startswith(_SOURCE_KINDS[str(o["kind"])])
     }
     pairs = []
     for obj in objects:
         if obj.get("kind") != "Kustomization" or not str(obj.get("apiVersion", "")).startswith("kustomize.toolkit.fluxcd.io/"):
             continue
-        if name is not None and obj["metadata"]["name"] != name:
-            continue
-        ref = obj.get("spec", {}).get("sourceRef", {})
-        namespace = ref.get("namespace", obj["metadata"].get("namespace"))
-        source = sources.get((ref.get("kind"), namespace, ref.get("name")))
+        metadata = obj.get("metadata") or {}
+        ref = (obj.get("spec") or {}).get("sourceRef") or {}
+        source = sources.get((ref.get("kind"), ref.get("namespace", metadata.get("namespace")), ref.get("name")))
         if source is not None:
             pairs.append((source, obj))
-    if len(pairs) > 1 and name is None:
-        # FluxSync names its Kustomization like its source; Kustomizations of single charts differ.
-        pairs = [(s, k) for s, k in pairs if k["metadata"]["name"] == s["metadata"]["name"]]
-    if len(pairs) != 1:
-        found = "no" if not pairs else f"{len(pairs)}"
-        raise ValidationError(
-            "objects",
-            name,
-            f"{found} Flux source/Kustomization pairs found where exactly one was expected",
-            "add one FluxSync to the app" if not pairs else "pass the Kustomization name to pick one",
-        )
-    source, kustomization = pairs[0]
-    spec = source["spec"]
-    annotations = kustomization["metadata"].get("annotations") or {}
-    path = annotations.get(TARGET_PATH_ANNOTATION) or kustomization["spec"].get("path", "./")
-    if source["kind"] == "GitRepository":
-        return GitTarget(url=spec["url"], branch=spec.get("ref", {}).get("branch", "master"), path=path)
-    ref = spec.get("ref") or {}
-    return OciTarget(
-        url=spec["url"],
-        tag=ref.get("tag"),
-        semver=ref.get("semver"),
-        digest=ref.get("digest"),
-        path=path,
-        provider=spec.get("provider", "generic"),
-        secret_ref=(spec.get("secretRef") or {}).get("name"),
-    )
+    delivering = [
+        (s, k) for s, k in pairs
+        if k["metadata"].get("name") == s["metadata"].get("name") or TARGET_PATH_ANNOTATION in (k["metadata"].get("annotations") or {})
+    ]
+    return tuple(dict.fromkeys(_read_back(s, k) for s, k in delivering or pairs))

@@ -1,6 +1,6 @@
 """The Flux v2.9.4 CRDs as test oracles: their openAPIV3Schema and their CEL rules.
 
-``cdk8s_flux.v2.schema`` checks the schema; the API server also evaluates the
+``cdk8s_flux.validate`` checks the schema; the API server also evaluates the
 ``x-kubernetes-validations`` CEL rules, which ``cel_problems`` evaluates here
 with cel-python, so a test can prove an object would be admitted.
 """

@@ -9,10 +9,10 @@ from typing import Any
 
 import kubernetes_validate
 import yaml
-
-from cdk8s_flux.target import sync_target
-from cdk8s_flux.v2.schema import validate_objects
 from cli import run_cli
+
+from cdk8s_flux.target import targets_in
+from cdk8s_flux.validate import validate_objects
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "hello-flux-v2"
 
@@ -42,7 +42,7 @@ def test_renders_install_then_sync_then_the_app(tmp_path: Path) -> None:
     (hello,) = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["namespace"] == "hello"]
     assert hello["spec"]["template"]["spec"]["containers"][0]["image"] == "paulbouwer/hello-kubernetes:1.7"
     # AND Flux watches exactly what the example declares as its publish target
-    assert sync_target(objects) == example_target()
+    assert targets_in(objects) == (example_target(),)
     # AND the kustomize-controller customization is on top of upstream's args
     (kc,) = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "kustomize-controller"]
     container = kc["spec"]["template"]["spec"]["containers"][0]
@@ -50,7 +50,7 @@ def test_renders_install_then_sync_then_the_app(tmp_path: Path) -> None:
     assert container["resources"]["limits"]["cpu"] == "2"
     # AND every object is valid: Flux kinds against the CRDs in the same output, the rest against Kubernetes
     crds = [o for o in objects if o["kind"] == "CustomResourceDefinition"]
-    assert validate_objects(objects, crds) == []
+    assert validate_objects(objects, crds=crds) == []
     flux_kinds = {"GitRepository", "Kustomization"}
     for obj in objects:
         if obj["kind"] not in flux_kinds:

@@ -19,11 +19,11 @@ from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.oci.push import resolve_destination, target_path
 from cdk8s_flux.oci.reference import Reference
 from cdk8s_flux.pipeline import find_targets
-from cdk8s_flux.target import OciTarget, sync_target
+from cdk8s_flux.target import OciTarget, targets_in
 from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import FluxSync, FluxSyncProps
-from cdk8s_flux.v2.schema import validate_objects
 from cdk8s_flux.v2.sources import OIDCIdentity, Verification
+from cdk8s_flux.validate import validate_objects
 
 URL = "oci://ghcr.io/example/app-manifests"
 DIGEST = "sha256:" + "0123456789abcdef" * 4
@@ -66,9 +66,9 @@ def test_a_private_signed_artifact_followed_by_semver(crds: list[dict[str, Any]]
     assert kustomization["spec"]["path"] == "./"
     assert kustomization["spec"]["sourceRef"] == {"kind": "OCIRepository", "name": "flux-system"}
     # AND Flux's CRDs accept both
-    assert validate_objects([source, kustomization], crds) == []
+    assert validate_objects([source, kustomization], crds=crds) == []
     # AND push reads the same target back (verify is the cluster's business)
-    assert sync_target([source, kustomization]) == OciTarget(url=URL, semver=">=1.0.0 <2.0.0", secret_ref="ghcr-pull")
+    assert targets_in([source, kustomization]) == (OciTarget(url=URL, semver=">=1.0.0 <2.0.0", secret_ref="ghcr-pull"),)
 
 
 @pytest.mark.parametrize(
@@ -80,8 +80,8 @@ def test_tag_digest_and_the_default(options: dict[str, str], ref: dict[str, str]
     source, kustomization = synth(target=target)
     assert source["spec"]["ref"] == ref and source["spec"]["provider"] == "aws"
     assert "secretRef" not in source["spec"]
-    assert validate_objects([source, kustomization], crds) == []
-    assert sync_target([source, kustomization]) == target
+    assert validate_objects([source, kustomization], crds=crds) == []
+    assert targets_in([source, kustomization]) == (target,)
 
 
 @pytest.mark.parametrize(

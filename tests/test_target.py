@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.target import GitTarget, OciTarget, sync_target
+from cdk8s_flux.target import GitTarget, OciTarget, targets_in
 from cdk8s_flux.validation import flux_git_url, git_branch
 
 
@@ -104,20 +104,17 @@ def _pair(kind: str, name: str, spec: dict, path: str) -> list[dict]:
     ]
 
 
-def test_sync_target_reads_the_pair_back() -> None:
+def test_targets_in_reads_the_pair_back() -> None:
     objects = _pair("GitRepository", "a", {"url": "https://h/r", "ref": {"branch": "b"}}, "./out")
-    assert sync_target(objects) == GitTarget(url="https://h/r", branch="b", path="out")
+    assert targets_in(objects) == (GitTarget(url="https://h/r", branch="b", path="out"),)
 
 
-def test_sync_target_needs_exactly_one_pair_or_a_name() -> None:
+def test_targets_in_reports_none_one_or_several_and_never_chooses() -> None:
     objects = _pair("GitRepository", "a", {"url": "https://h/a", "ref": {"branch": "x"}}, "./") + _pair(
         "GitRepository", "b", {"url": "https://h/b", "ref": {"branch": "y"}}, "./"
     )
-    with pytest.raises(ValidationError, match="2 Flux source/Kustomization pairs"):
-        sync_target(objects)
-    assert sync_target(objects, name="b") == GitTarget(url="https://h/b", branch="y", path="")
-    with pytest.raises(ValidationError, match="no Flux source"):
-        sync_target([])
+    assert targets_in(objects) == (GitTarget(url="https://h/a", branch="x", path=""), GitTarget(url="https://h/b", branch="y", path=""))
+    assert targets_in([]) == ()
 
 
 def test_sync_target_of_a_flux_sync_that_applies_one_chart_among_per_chart_kustomizations() -> None:
@@ -138,4 +135,4 @@ def test_sync_target_of_a_flux_sync_that_applies_one_chart_among_per_chart_kusto
     assert own["spec"]["path"] == "./dist/flux-system"
     assert own["metadata"]["annotations"] == {"cdk8s-flux.io/target-path": "dist"}
     # AND the target read back from the manifests is the one publish writes to
-    assert sync_target(objects) == target
+    assert targets_in(objects) == (target,)

@@ -11,7 +11,7 @@ from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.v2 import HelmRelease, HelmReleaseProps, HelmRepository, ObjectRef, ValuesReference, Verification
-from cdk8s_flux.v2.schema import validate_objects
+from cdk8s_flux.validate import validate_objects
 
 REPO = ObjectRef(kind="HelmRepository", name="podinfo")
 
@@ -58,7 +58,7 @@ def test_a_release_of_a_chart_in_another_namespace(crds: list[dict[str, Any]]) -
         "values": {"ingress": {"enabled": True}, "replicaCount": 2},
         "valuesFrom": [{"kind": "Secret", "name": "podinfo-values", "valuesKey": "prod.yaml"}],
     }
-    assert validate_objects([release.manifest], crds) == [] and cel_problems([release.manifest], crds) == []
+    assert validate_objects([release.manifest], crds=crds) == [] and cel_problems([release.manifest], crds) == []
 
 
 def test_chart_spec_options(crds: list[dict[str, Any]]) -> None:
@@ -77,7 +77,7 @@ def test_chart_spec_options(crds: list[dict[str, Any]]) -> None:
             "verify": {"provider": "cosign", "secretRef": {"name": "cosign-keys"}},
         }
     }
-    assert validate_objects([obj], crds) == [] and cel_problems([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == [] and cel_problems([obj], crds) == []
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from cdk8s_flux.v2 import (
     SemverPolicy,
     TagFilter,
 )
-from cdk8s_flux.v2.schema import validate_objects
+from cdk8s_flux.validate import validate_objects
 
 REPOSITORY = ObjectRef(kind="ImageRepository", name="app")
 GIT = ObjectRef(kind="GitRepository", name="flux-system")
@@ -70,13 +70,13 @@ def test_image_automation_of_one_app(crds: list[dict[str, Any]]) -> None:
         "sourceRef": {"kind": "GitRepository", "name": "app"},
         "update": {"path": "./deploy", "strategy": "Setters"},
     }
-    assert validate_objects(objects, crds) == [] and cel_problems(objects, crds) == []
+    assert validate_objects(objects, crds=crds) == [] and cel_problems(objects, crds) == []
 
 
 def test_digest_reflection_takes_an_interval(crds: list[dict[str, Any]]) -> None:
     obj = ImagePolicyProps(image_repository=REPOSITORY, policy=SemverPolicy(range="^1.2"), digest_reflection_policy="Always", interval="5m").manifest("p")
     assert obj["spec"]["interval"] == "5m"
-    assert validate_objects([obj], crds) == [] and cel_problems([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == [] and cel_problems([obj], crds) == []
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from cdk8s_flux.v2 import (
     PostBuild,
     SubstituteReference,
 )
-from cdk8s_flux.v2.schema import validate_objects
+from cdk8s_flux.validate import validate_objects
 
 SOURCE = ObjectRef(kind="GitRepository", name="flux-system")
 
@@ -50,7 +50,7 @@ def test_defaults_are_those_of_flux_create_kustomization(crds: list[dict[str, An
     """cmd/flux/create_kustomization.go: --path ./, --prune false (always printed), --interval 1m0s."""
     obj = KustomizationProps(source=SOURCE).manifest("apps")
     assert obj["spec"] == {"interval": "1m0s", "path": "./", "prune": False, "sourceRef": {"kind": "GitRepository", "name": "flux-system"}}
-    assert validate_objects([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == []
 
 
 def test_every_modelled_field(crds: list[dict[str, Any]]) -> None:
@@ -96,7 +96,7 @@ def test_every_modelled_field(crds: list[dict[str, Any]]) -> None:
         "timeout": "3m",
         "wait": True,
     }
-    assert validate_objects([obj], crds) == [] and cel_problems([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == [] and cel_problems([obj], crds) == []
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_for_chart_applies_the_chart_folder_of_the_published_layout(root: str, e
         "prune": True,
         "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
     }
-    assert validate_objects([deployment.manifest], crds) == []
+    assert validate_objects([deployment.manifest], crds=crds) == []
 
 
 def test_for_chart_with_an_oci_target_and_its_own_namespace() -> None:

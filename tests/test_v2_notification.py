@@ -24,7 +24,7 @@ from cdk8s_flux.v2 import (
     Receiver,
     ReceiverProps,
 )
-from cdk8s_flux.v2.schema import validate_objects
+from cdk8s_flux.validate import validate_objects
 
 SLACK = ObjectRef(kind="Provider", name="slack")
 ALL_KUSTOMIZATIONS = ObjectSelector(kind="Kustomization")
@@ -61,7 +61,7 @@ def test_an_alert_on_the_objects_of_the_app(crds: list[dict[str, Any]]) -> None:
         "providerRef": {"name": "slack"},
         "summary": "prod deploys",
     }
-    assert validate_objects(objects, crds) == [] and cel_problems(objects, crds) == []
+    assert validate_objects(objects, crds=crds) == [] and cel_problems(objects, crds) == []
 
 
 def test_a_commit_status_provider_needs_the_repository_address(crds: list[dict[str, Any]]) -> None:
@@ -70,7 +70,7 @@ def test_a_commit_status_provider_needs_the_repository_address(crds: list[dict[s
     assert raised.value.field == "address"
     obj = ProviderProps(type="github", address="https://github.com/example/app", secret_ref="token").manifest("status")
     assert obj["spec"] == {"address": "https://github.com/example/app", "secretRef": {"name": "token"}, "type": "github"}
-    assert validate_objects([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == []
 
 
 @pytest.mark.parametrize(
@@ -117,14 +117,14 @@ def test_a_receiver_for_the_sync_source(crds: list[dict[str, Any]]) -> None:
         "secretRef": {"name": "webhook-token"},
         "type": "github",
     }
-    assert validate_objects([receiver.manifest], crds) == [] and cel_problems([receiver.manifest], crds) == []
+    assert validate_objects([receiver.manifest], crds=crds) == [] and cel_problems([receiver.manifest], crds) == []
 
 
 def test_a_generic_oidc_receiver_takes_its_providers_from_extra_spec(crds: list[dict[str, Any]]) -> None:
     providers = [{"issuerURL": "https://token.actions.githubusercontent.com", "validations": [{"expression": "true", "message": "ok"}]}]
     obj = ReceiverProps(type="generic-oidc", resources=[ALL_KUSTOMIZATIONS], extra_spec={"oidcProviders": providers}).manifest("oidc")
     assert obj["spec"]["oidcProviders"] == providers and "secretRef" not in obj["spec"]
-    assert validate_objects([obj], crds) == [] and cel_problems([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == [] and cel_problems([obj], crds) == []
 
 
 @pytest.mark.parametrize(

@@ -45,7 +45,7 @@ from cdk8s_flux.v2 import (
     TagFilter,
     Verification,
 )
-from cdk8s_flux.v2.schema import validate_objects
+from cdk8s_flux.validate import validate_objects
 
 GOLDEN = Path(__file__).parent / "data" / "flux-create"
 #: What the tests put for the harness's ``{{ .fluxns }}`` (it passes a namespace with -n).
@@ -183,7 +183,7 @@ def test_equals_flux_create_export(path: str, crds: list[dict[str, Any]]) -> Non
     # THEN it equals the CLI's object, field for field
     assert obj == golden(path)
     # AND the cluster would admit it
-    assert validate_objects([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == []
     assert cel_problems([obj], crds) == []
 
 
@@ -212,7 +212,7 @@ def test_create_source_bucket(crds: list[dict[str, Any]]) -> None:
             "secretRef": {"name": "minio-creds"},
         },
     }
-    assert validate_objects([obj], crds) == [] and cel_problems([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == [] and cel_problems([obj], crds) == []
 
 
 def test_create_alert_provider(crds: list[dict[str, Any]]) -> None:
@@ -235,7 +235,7 @@ def test_create_alert_provider(crds: list[dict[str, Any]]) -> None:
             "type": "slack",
         },
     }
-    assert validate_objects([obj], crds) == [] and cel_problems([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == [] and cel_problems([obj], crds) == []
 
 
 def test_create_alert(crds: list[dict[str, Any]]) -> None:
@@ -261,7 +261,7 @@ def test_create_alert(crds: list[dict[str, Any]]) -> None:
             "providerRef": {"name": "slack"},
         },
     }
-    assert validate_objects([obj], crds) == [] and cel_problems([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == [] and cel_problems([obj], crds) == []
 
 
 def test_create_receiver(crds: list[dict[str, Any]]) -> None:
@@ -285,7 +285,7 @@ def test_create_receiver(crds: list[dict[str, Any]]) -> None:
             "type": "github",
         },
     }
-    assert validate_objects([obj], crds) == [] and cel_problems([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == [] and cel_problems([obj], crds) == []
 
 
 def test_create_image_repository(crds: list[dict[str, Any]]) -> None:
@@ -306,7 +306,7 @@ def test_create_image_repository(crds: list[dict[str, Any]]) -> None:
             "timeout": "30s",
         },
     }
-    assert validate_objects([obj], crds) == [] and cel_problems([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == [] and cel_problems([obj], crds) == []
 
 
 @pytest.mark.parametrize(
@@ -336,4 +336,4 @@ def test_create_image_policy(policy: Any, expected: dict[str, Any], crds: list[d
             "policy": expected,
         },
     }
-    assert validate_objects([obj], crds) == [] and cel_problems([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == [] and cel_problems([obj], crds) == []

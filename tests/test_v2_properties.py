@@ -4,7 +4,7 @@ Hypothesis drives each props type with generated values, mixing valid and
 invalid ones (names, URLs, durations, semver ranges, references, types), with
 optional fields on and off and mutually exclusive fields together. Whatever
 comes out is checked against the openAPIV3Schema (strictly, via
-``cdk8s_flux.v2.schema``) and the CEL rules of the Flux v2.9.4 CRDs. Any other
+``cdk8s_flux.validate``) and the CEL rules of the Flux v2.9.4 CRDs. Any other
 exception (TypeError, KeyError, a jsii error) fails the test.
 """
 

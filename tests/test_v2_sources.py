@@ -24,7 +24,7 @@ from cdk8s_flux.v2 import (
     OIDCIdentity,
     Verification,
 )
-from cdk8s_flux.v2.schema import validate_objects
+from cdk8s_flux.validate import validate_objects
 
 URL = "https://github.com/example/app"
 MAIN = GitRepositoryRef(branch="main")
@@ -43,7 +43,7 @@ def crds(flux_data: Path) -> list[dict[str, Any]]:
 
 
 def admitted(obj: dict[str, Any], crds: list[dict[str, Any]]) -> dict[str, Any]:
-    assert validate_objects([obj], crds) == []
+    assert validate_objects([obj], crds=crds) == []
     assert cel_problems([obj], crds) == []
     return obj
 

@@ -17,10 +17,10 @@ import yaml
 
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.release.lookup import ENV_MANIFESTS
-from cdk8s_flux.target import GitTarget, OciTarget, sync_target
+from cdk8s_flux.target import GitTarget, OciTarget, targets_in
 from cdk8s_flux.testing import chart_objects, chart_yaml
 from cdk8s_flux.v2 import FluxInstall, FluxSync, FluxSyncProps
-from cdk8s_flux.v2.schema import validate_objects
+from cdk8s_flux.validate import validate_objects
 
 VERSION = "v2.9.4"
 
@@ -67,8 +67,8 @@ def test_git_target_sets_what_publish_writes(crds: list[dict[str, Any]]) -> None
     }
     assert kustomization["spec"]["path"] == "./dist"
     # AND the target read back from the objects is the same value
-    assert sync_target([source, kustomization]) == target
-    assert validate_objects([source, kustomization], crds) == []
+    assert targets_in([source, kustomization]) == (target,)
+    assert validate_objects([source, kustomization], crds=crds) == []
 
 
 def test_oci_variant(crds: list[dict[str, Any]]) -> None:
@@ -91,8 +91,8 @@ def test_oci_variant(crds: list[dict[str, Any]]) -> None:
         "prune": True,
         "sourceRef": {"kind": "OCIRepository", "name": "flux-system"},
     }
-    assert validate_objects([source, kustomization], crds) == []
-    assert sync_target([source, kustomization]) == target
+    assert validate_objects([source, kustomization], crds=crds) == []
+    assert targets_in([source, kustomization]) == (target,)
 
 
 def test_objects_are_named_after_the_namespace_and_keep_the_secret_default(crds: list[dict[str, Any]]) -> None:
@@ -101,7 +101,7 @@ def test_objects_are_named_after_the_namespace_and_keep_the_secret_default(crds:
     assert [(o["metadata"]["name"], o["metadata"]["namespace"]) for o in objects] == [("gitops", "gitops")] * 2
     assert objects[0]["spec"]["secretRef"] == {"name": "flux-system"}
     assert objects[1]["spec"]["sourceRef"] == {"kind": "GitRepository", "name": "gitops"}
-    assert validate_objects(objects, crds) == []
+    assert validate_objects(objects, crds=crds) == []
 
 
 def test_options(crds: list[dict[str, Any]]) -> None:
@@ -121,7 +121,7 @@ def test_options(crds: list[dict[str, Any]]) -> None:
     }
     assert objects[1]["spec"]["path"] == "./clusters/prod"
     assert objects[1]["spec"]["prune"] is False
-    assert validate_objects(objects, crds) == []
+    assert validate_objects(objects, crds=crds) == []
 
 
 @pytest.mark.parametrize(

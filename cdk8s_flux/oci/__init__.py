@@ -3,6 +3,6 @@
 ``reference`` parses ``oci://`` references, ``artifact`` builds the artifact
 bytes (pure, deterministic), ``registry`` talks to the registry through
 oras-py, ``push`` renders the app and pushes it, ``pull`` fetches an artifact
-and extracts or verifies it. Nothing here is imported by ``cdk8s_flux``
-itself: the registry client loads only when a command needs it.
+and extracts or verifies it. The targets and constructs use ``reference``'s rules
+(tags, digests, providers); the registry client loads only when a command needs it.
 """

@@ -155,7 +155,7 @@ def kustomization_props(props: FluxSyncProps, source: KustomizationSource) -> Ku
 
     When it applies one chart's folder, the target's folder is recorded in the
     ``TARGET_PATH_ANNOTATION``, so ``cdk8s-flux publish`` and ``push`` read the
-    target back from the manifests (``target.sync_target``).
+    target back from the manifests (``target.targets_in``).
     """
     target = props.resolved_target
     path, annotations = target.kustomization_path, {}
