@@ -15,8 +15,8 @@ from cli import run_cli
 #: Every command that checks objects, and the check options each must accept.
 CHECK_OPTIONS = ("--no-validate", "--kubernetes-version", "--flux-version", "--allow-unknown-kinds", "--allow-secrets")
 CHECKING = {"render": CHECK_OPTIONS, "synth": CHECK_OPTIONS, "publish": CHECK_OPTIONS, "push": CHECK_OPTIONS,
-            "pull": CHECK_OPTIONS, "validate": CHECK_OPTIONS[1:]}
-RUNS_THE_APP = ("render", "synth", "publish", "push", "pull")
+            "pull": CHECK_OPTIONS, "diff": CHECK_OPTIONS, "validate": CHECK_OPTIONS[1:]}
+RUNS_THE_APP = ("render", "synth", "publish", "push", "pull", "diff")
 OFFLINE = {"CDK8S_FLUX_MANIFESTS": "", "CDK8S_FLUX_RELEASES_URL": "http://127.0.0.1:9/releases"}
 
 
@@ -40,9 +40,9 @@ def test_every_command_that_runs_the_app_takes_app_dir_and_verbose(command: str)
 
 
 def test_format_always_means_how_and_output_where() -> None:
-    for command in ("validate", "publish", "push", "pull"):
+    for command in ("validate", "publish", "push", "pull", "diff"):
         assert "--format" in _options(command), command
-    for command in ("render", "synth", "pull"):
+    for command in ("render", "synth", "pull", "diff"):
         assert "-o" in _options(command) and "--output" in _options(command)
 
 
