@@ -68,7 +68,7 @@ def load_app_config(directory: Path, command: str | None = None) -> AppConfig:
             return AppConfig(directory=directory, command=command)
         raise AppConfigError(
             f"no {CONFIG_FILE} in {str(directory)!r}. Fix: run from the app's folder, "
-            "pass it as APP_DIR, or give the command with --app 'python main.py'"
+            "pass it as APP_DIR, or give the command (app) such as 'python main.py'"
         )
     try:
         config = yaml.safe_load(config_path.read_text()) or {}
@@ -163,5 +163,5 @@ def _failure(config: AppConfig, status: int, output: str, verbose: bool) -> Synt
         said = "its output above says why" if output else "it printed nothing"
         return SynthError(f"{where} exited with status {status}; {said}")
     line, _ = found
-    hint = " (--verbose shows the app's whole output)" if ours and not verbose else ""
+    hint = " (verbose shows the app's whole output)" if ours and not verbose else ""
     return SynthError(f"{where} failed: {line}{hint}")

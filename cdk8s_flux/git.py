@@ -102,7 +102,7 @@ def translate(action: str, remote: str, stderr: str) -> GitError:
     if _PROTECTED.search(stderr):
         return GitError(
             f"{remote} refused to {action}: the branch is protected or a server hook declined it{said}. "
-            "Fix: allow the CI identity to push to that branch (without force), or publish to another --branch"
+            "Fix: allow the CI identity to push to that branch (without force), or publish to another branch (branch)"
         )
     if _AUTH.search(stderr):
         return GitError(
@@ -141,7 +141,7 @@ class Git:
         if result.returncode != 0:
             raise GitError(
                 f"{str(start)!r} is not inside a git repository. Fix: run publish from a clone of the app's "
-                "repository, or point --repo at one"
+                "repository, or name the clone (repo)"
             )
         top = subprocess.run(
             ["git", "-C", str(start), "rev-parse", "--show-toplevel"], env=env, capture_output=True, text=True, check=False
@@ -231,7 +231,7 @@ class Git:
             known = self.run("remote").split()
             listed = f" (this repository has: {', '.join(known)})" if known else " (this repository has none)"
             raise GitError(
-                f"no git remote named {remote!r}{listed}. Fix: 'git remote add {remote} URL', or pass --remote NAME"
+                f"no git remote named {remote!r}{listed}. Fix: 'git remote add {remote} URL', or name another remote (remote)"
             )
         return result.stdout.decode().strip()
 

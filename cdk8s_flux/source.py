@@ -37,7 +37,7 @@ def open_repository(start: Path) -> Git:
     except GitError:
         raise GitError(
             f"{str(start)!r} is not inside a git repository, and the manifests name their source commit. "
-            "Fix: run from a clone of the app's repository, or point --repo at one"
+            "Fix: run from a clone of the app's repository, or name the clone (repo)"
         ) from None
 
 

@@ -43,7 +43,7 @@ def test_a_reference_prints_back_and_names_its_repository() -> None:
     ("text", "problem", "fix"),
     [
         ("ghcr.io/org/app:v1", "no oci:// scheme", "oci://ghcr.io/org/app:v1"),
-        ("http://127.0.0.1:5000/app:v1", "http:// is not an OCI reference", "--insecure-registry"),
+        ("http://127.0.0.1:5000/app:v1", "http:// is not an OCI reference", "(insecure_registry)"),
         ("https://ghcr.io/org/app", "https:// is not an OCI reference", "oci://ghcr.io/org/app"),
         ("docker://ghcr.io/org/app", "the scheme must be oci://", "oci://ghcr.io/org/app"),
         ("oci://ghcr.io", "no repository", "oci://ghcr.io/org/app"),

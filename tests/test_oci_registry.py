@@ -36,7 +36,7 @@ def b64(text: str) -> str:
 
 def test_the_flag_wins_and_keeps_colons_in_the_password(tmp_path: Path) -> None:
     env = {**config(tmp_path, {"auths": {HOST: {"auth": b64("other:x")}}}), "CDK8S_FLUX_REGISTRY_USER": "e", "CDK8S_FLUX_REGISTRY_PASSWORD": "p"}
-    assert find_credentials(HOST, "ci:pa:ss", env) == Credentials("ci", "pa:ss", "--creds")
+    assert find_credentials(HOST, "ci:pa:ss", env) == Credentials("ci", "pa:ss", "creds")
 
 
 def test_then_the_environment_then_the_docker_config(tmp_path: Path) -> None:

@@ -56,11 +56,16 @@ FIELD_FLAGS = {
     "revision": "--revision",
     "provider": "--provider",
     "version": "--version",
+    "repo": "--repo",
+    "app": "--app",
+    "verbose": "--verbose",
     "components": "--components",
     "components_extra": "--components-extra",
 }
-# Only names that cannot be ordinary words are rewritten inside a message's text.
+# Inside a message's text, names that cannot be ordinary words are rewritten anywhere; the others
+# only where the library marks them as field names, in parentheses ("(creds)") or leading ("verbose shows").
 _IN_TEXT = re.compile(r"\b(" + "|".join(re.escape(k) for k in FIELD_FLAGS if "_" in k) + r")\b")
+_MARKED = re.compile(r"\((" + "|".join(re.escape(k) for k in FIELD_FLAGS) + r")\)|\((verbose) shows")
 
 
 class UsageError(CdkFluxError):
@@ -86,6 +91,7 @@ def message(exc: CdkFluxError) -> str:
         text = f"{flag}={exc.value!r}: {exc.problem}. Fix: {exc.fix}"
     else:
         text = str(exc)
+    text = _MARKED.sub(lambda m: f"({FIELD_FLAGS[m.group(1)]})" if m.group(1) else f"({FIELD_FLAGS[m.group(2)]} shows", text)
     return _IN_TEXT.sub(lambda m: FIELD_FLAGS[m.group(1)], text)
 
 

@@ -123,7 +123,7 @@ def parse_reference(text: str, field: str = "reference") -> Reference:
     if scheme in ("http", "https"):
         raise ValidationError(
             field, text, f"{scheme}:// is not an OCI reference",
-            f"write oci://{rest}; for a registry that only speaks plain HTTP, also pass --insecure-registry",
+            f"write oci://{rest}; for a registry that only speaks plain HTTP, also allow plain HTTP (insecure_registry)",
         )
     if scheme != "oci":
         raise ValidationError(field, text, f"the scheme must be oci://, not {scheme}://", f"write oci://{rest}")

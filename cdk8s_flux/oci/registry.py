@@ -43,7 +43,7 @@ ENV_PASSWORD = "CDK8S_FLUX_REGISTRY_PASSWORD"
 TIMEOUT = 60.0
 _ACCEPT = f"{MANIFEST_MEDIA_TYPE}, {DOCKER_MANIFEST_MEDIA_TYPE}"
 _CREDS_FIX = (
-    f"pass --creds USER:PASSWORD, set {ENV_USER} and {ENV_PASSWORD}, or log in with 'docker login' "
+    f"give credentials USER:PASSWORD (creds), set {ENV_USER} and {ENV_PASSWORD}, or log in with 'docker login' "
     "(read from $DOCKER_CONFIG/config.json or ~/.docker/config.json)"
 )
 
@@ -54,18 +54,19 @@ class Credentials:
 
     username: str
     password: str = field(repr=False)
-    origin: str = "--creds"
+    origin: str = "creds"
 
     def __str__(self) -> str:
-        return f"user {self.username!r} from {self.origin}"
+        where = "the credentials given" if self.origin == "creds" else self.origin
+        return f"user {self.username!r} from {where}"
 
 
-def parse_creds(value: str, origin: str = "--creds") -> Credentials:
+def parse_creds(value: str, origin: str = "creds") -> Credentials:
     """``user:password``, as ``flux push artifact --creds`` takes it; the password may hold ':'."""
     username, sep, password = value.partition(":") if isinstance(value, str) else ("", "", "")
     if not sep or not username or not password:
         # Never echo the value: it may be a password given without its user.
-        raise ValidationError(origin, "(hidden)", "not in the form USER:PASSWORD", "write --creds USER:PASSWORD")
+        raise ValidationError(origin, "(hidden)", "not in the form USER:PASSWORD", "write USER:PASSWORD")
     return Credentials(username, password, origin)
 
 
@@ -224,7 +225,7 @@ class RegistryClient:
         except requests.exceptions.SSLError:
             raise RegistryError(
                 f"TLS with registry {where} failed. Fix: if it is a plain HTTP registry (a local one), pass "
-                "--insecure-registry; otherwise check its certificate (REQUESTS_CA_BUNDLE points at extra CAs)"
+                "(insecure_registry); otherwise check its certificate (REQUESTS_CA_BUNDLE points at extra CAs)"
             ) from None
         except requests.exceptions.Timeout:
             raise RegistryError(f"registry {where} did not answer within {self.timeout:g}s. Fix: check the network and the host") from None
@@ -297,7 +298,7 @@ class RegistryClient:
             return RegistryError(f"registry {where} requires authentication and no credentials were found. Fix: {_CREDS_FIX}")
         return RegistryError(
             f"authentication to registry {where} failed ({self.credentials}){self._said(response)}. "
-            f"Fix: check --creds USER:PASSWORD, {ENV_USER}/{ENV_PASSWORD} or the docker config's entry for {where}"
+            f"Fix: check the credentials (creds), {ENV_USER}/{ENV_PASSWORD} or the docker config's entry for {where}"
         )
 
     def _unexpected(self, what: str, response: Any) -> RegistryError:
