@@ -11,14 +11,11 @@ changed, both already committed: the least any tool must do to say which file ch
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_publish import _ENV, _git, _source
+from benchmarks.bench_publish import _git, git_sandbox
 from benchmarks.harness import Comparison, median_of
 
 
@@ -31,14 +28,7 @@ def run() -> list[Comparison]:
     from cdk8s_flux.manifests import ManifestFile, parse_file
     from cdk8s_flux.publish import PublishOptions, publish_layout
 
-    saved = dict(os.environ)
-    root = Path(tempfile.mkdtemp(prefix="bench-diff-"))
-    try:
-        (root / "gitconfig").write_text("")
-        os.environ.update(_ENV, GIT_CONFIG_GLOBAL=str(root / "gitconfig"))
-        remote = root / "remote.git"
-        _git("init", "-q", "--bare", str(remote), cwd=root)
-        source = _source(root, remote)
+    with git_sandbox() as (root, remote, source):
         start = time.perf_counter()
         files = synthesize(load_app_config(source))
         print(f"synthesizing the app (cdk8s, not timed below): {time.perf_counter() - start:.2f} s", file=sys.stderr)
@@ -71,7 +61,3 @@ def run() -> list[Comparison]:
         floor_seconds = median_of(floor, repeat=5)
         return [Comparison("diff, 2,000 objects, one changed (read + compare + report)", ours_seconds,
                            "git diff --stat of the two trees", floor_seconds)]
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        shutil.rmtree(root, ignore_errors=True)

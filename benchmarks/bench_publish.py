@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.harness import Comparison, median_of
@@ -64,6 +66,23 @@ def _source(root: Path, remote: Path) -> Path:
     return source
 
 
+@contextmanager
+def git_sandbox() -> Iterator[tuple[Path, Path, Path]]:
+    """A temporary folder with a bare remote and the benchmark app's clone, git set up; (root, remote, source)."""
+    saved = dict(os.environ)
+    root = Path(tempfile.mkdtemp(prefix="bench-publish-"))
+    try:
+        (root / "gitconfig").write_text("")
+        os.environ.update(_ENV, GIT_CONFIG_GLOBAL=str(root / "gitconfig"))
+        remote = root / "remote.git"
+        _git("init", "-q", "--bare", str(remote), cwd=root)
+        yield root, remote, _source(root, remote)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def _naive_first_publish(root: Path, layout: dict[str, str]) -> None:
     """The shell script the issue quotes, minus its synth: orphan checkout, add, commit, push."""
     remote = root / f"naive-{time.monotonic_ns()}.git"
@@ -89,15 +108,7 @@ def run() -> list[Comparison]:
     from cdk8s_flux.pipeline import CheckPolicy, check
     from cdk8s_flux.publish import PublishOptions, publish_layout
 
-    saved = dict(os.environ)
-    root = Path(tempfile.mkdtemp(prefix="bench-publish-"))
-    try:
-        (root / "gitconfig").write_text("")
-        os.environ.update(_ENV, GIT_CONFIG_GLOBAL=str(root / "gitconfig"))
-        remote = root / "remote.git"
-        _git("init", "-q", "--bare", str(remote), cwd=root)
-        source = _source(root, remote)
-
+    with git_sandbox() as (root, remote, source):
         start = time.perf_counter()
         files = synthesize(load_app_config(source))
         synth_seconds = time.perf_counter() - start
@@ -153,7 +164,3 @@ def run() -> list[Comparison]:
                 "naive add + commit + push", naive_seconds,
             ),
         ]
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        shutil.rmtree(root, ignore_errors=True)

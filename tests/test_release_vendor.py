@@ -8,24 +8,21 @@ for the download case.
 from __future__ import annotations
 
 import hashlib
-import http.server
-import threading
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import yaml
+from cli import run_cli
+from releaseserver import OTHER_VERSION, other_release, serving
 
 from cdk8s_flux.release import lock
-from cli import run_cli
 
-VERSION = "v2.9.3"
+VERSION = OTHER_VERSION
 
 
 @pytest.fixture
 def release(flux_data: Path) -> bytes:
-    data = (flux_data / "v2.9.4" / "gotk-components.yaml").read_bytes()
-    return data.replace(b"app.kubernetes.io/version: v2.9.4", f"app.kubernetes.io/version: {VERSION}".encode())
+    return other_release(flux_data)
 
 
 @pytest.fixture
@@ -64,29 +61,10 @@ def test_vendor_from_a_file_writes_the_release_and_pins_it(repo: Path, release: 
 
 
 def test_vendor_downloads_the_release_asset(repo: Path, release: bytes, tmp_path: Path) -> None:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            if self.path != f"/releases/download/{VERSION}/install.yaml":
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(release)))
-            self.end_headers()
-            self.wfile.write(release)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/releases"
-        result = run_cli("vendor", VERSION, cwd=repo, env=env(tmp_path, CDK8S_FLUX_RELEASES_URL=url))
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving({VERSION: release}) as server:
+        result = run_cli("vendor", VERSION, cwd=repo, env=env(tmp_path, CDK8S_FLUX_RELEASES_URL=server.base))
     assert result.returncode == 0, result.stderr
+    assert server.requests == [f"/releases/download/{VERSION}/install.yaml"]
     assert (repo / "flux-releases" / VERSION / "install.yaml").read_bytes() == release
 
 

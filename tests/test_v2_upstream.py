@@ -10,66 +10,29 @@ label; nothing here is a parity claim). Downloads come from a real HTTP server o
 from __future__ import annotations
 
 import hashlib
-import http.server
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from releaseserver import EMBEDDED, OTHER_VERSION, ReleaseServer, other_release, serving
 
 from cdk8s_flux.errors import UpstreamError, ValidationError
 from cdk8s_flux.release import lookup as upstream
 
-#: A release the package does not embed.
-VERSION = "v2.9.3"
-EMBEDDED = "v2.9.4"
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    files: dict[str, bytes]
-    requests: list[str]
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        self.server.requests.append(self.path)
-        body = self.server.files.get(self.path)
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def relabelled(data: bytes) -> bytes:
-    """An upstream v2.9.4 file as if it were the release ``VERSION``."""
-    return data.replace(f"app.kubernetes.io/version: {EMBEDDED}".encode(), f"app.kubernetes.io/version: {VERSION}".encode())
+VERSION = OTHER_VERSION
 
 
 @pytest.fixture
 def release(flux_data: Path) -> bytes:
-    return relabelled((flux_data / EMBEDDED / "gotk-components.yaml").read_bytes())
+    return other_release(flux_data)
 
 
 @pytest.fixture
-def server(release: bytes) -> Iterator[_Server]:
-    httpd = _Server(("127.0.0.1", 0), _Handler)
-    httpd.files = {f"/releases/download/{VERSION}/install.yaml": release}
-    httpd.requests = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+def server(release: bytes) -> Iterator[ReleaseServer]:
+    with serving({VERSION: release}) as httpd:
+        yield httpd
 
 
 @pytest.fixture
@@ -85,10 +48,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def _serve_from(monkeypatch: pytest.MonkeyPatch, httpd: _Server) -> str:
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/releases"
-    monkeypatch.setenv(upstream.ENV_RELEASES_URL, base)
-    return base
+def _serve_from(monkeypatch: pytest.MonkeyPatch, httpd: ReleaseServer) -> str:
+    monkeypatch.setenv(upstream.ENV_RELEASES_URL, httpd.base)
+    return httpd.base
 
 
 def _closed_port() -> int:
@@ -103,7 +65,7 @@ def test_release_url_is_the_github_asset(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_first_download_is_cached_and_locked(
-    repo: Path, server: _Server, release: bytes, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    repo: Path, server: ReleaseServer, release: bytes, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # GIVEN no vendored file and an empty cache
     _serve_from(monkeypatch, server)
@@ -122,7 +84,7 @@ def test_first_download_is_cached_and_locked(
     assert not (repo / "apps" / "web" / "cdk8s-flux.lock").exists()
 
 
-def test_later_uses_read_the_cache_without_network(repo: Path, server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_later_uses_read_the_cache_without_network(repo: Path, server: ReleaseServer, monkeypatch: pytest.MonkeyPatch) -> None:
     _serve_from(monkeypatch, server)
     first = upstream.load(VERSION)
     lock_before = (repo / "cdk8s-flux.lock").read_bytes()
@@ -134,7 +96,7 @@ def test_later_uses_read_the_cache_without_network(repo: Path, server: _Server, 
     assert (repo / "cdk8s-flux.lock").read_bytes() == lock_before
 
 
-def test_a_changed_cache_is_refused(repo: Path, server: _Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_changed_cache_is_refused(repo: Path, server: ReleaseServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _serve_from(monkeypatch, server)
     upstream.load(VERSION)
     cached = tmp_path / "cache" / "cdk8s-flux" / "flux" / VERSION / "install.yaml"
@@ -144,7 +106,7 @@ def test_a_changed_cache_is_refused(repo: Path, server: _Server, monkeypatch: py
 
 
 def test_a_download_that_differs_from_the_lock_is_refused(
-    repo: Path, server: _Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    repo: Path, server: ReleaseServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # GIVEN a lock file committed with another sha256 (the upstream asset was replaced)
     upstream.lock.write_lock(repo / "cdk8s-flux.lock", {VERSION: {"file": "install.yaml", "sha256": "0" * 64}})
@@ -168,7 +130,7 @@ def test_offline_error_says_how_to_vendor(repo: Path, monkeypatch: pytest.Monkey
     assert not (repo / "cdk8s-flux.lock").exists()
 
 
-def test_unknown_release_is_a_404_error(repo: Path, server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_release_is_a_404_error(repo: Path, server: ReleaseServer, monkeypatch: pytest.MonkeyPatch) -> None:
     _serve_from(monkeypatch, server)
     with pytest.raises(UpstreamError, match="HTTP 404"):
         upstream.load("v2.99.0")
@@ -220,7 +182,7 @@ def test_lock_file_is_deterministic(tmp_path: Path) -> None:
     assert upstream.lock.read_lock(lock) == releases
 
 
-def test_a_hand_broken_lock_entry_is_an_error(repo: Path, server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_hand_broken_lock_entry_is_an_error(repo: Path, server: ReleaseServer, monkeypatch: pytest.MonkeyPatch) -> None:
     (repo / "cdk8s-flux.lock").write_text(f"flux:\n  {VERSION}:\n    sha256: 0000\n")
     _serve_from(monkeypatch, server)
     with pytest.raises(UpstreamError, match="no valid sha256"):

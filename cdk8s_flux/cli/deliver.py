@@ -77,11 +77,9 @@ def _init_ci(args: argparse.Namespace) -> int:
 
 
 def _add_publish_parsers(commands: argparse._SubParsersAction) -> None:
-    publish = commands.add_parser(
-        "publish",
-        help="render the app and publish its manifests to a git branch Flux syncs",
-        description=_PUBLISH_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    publish = v.add_command(
+        commands, "publish", "render the app and publish its manifests to a git branch Flux syncs",
+        _PUBLISH_DESCRIPTION,
     )
     v.add_app_arguments(publish)
     publish.add_argument("--remote", default="origin", help="git remote to push to (default: origin)")
@@ -108,10 +106,9 @@ def _add_publish_parsers(commands: argparse._SubParsersAction) -> None:
 
     init = commands.add_parser("init", help="write project files (init ci: a CI workflow that runs publish)")
     init_commands = init.add_subparsers(dest="init_command", metavar="WHAT")
-    ci = init_commands.add_parser(
-        "ci",
-        help="write a CI workflow that runs publish on every push to the main branch",
-        description="Write .github/workflows/cdk8s-flux-publish.yml (github) or .gitlab-ci.yml (gitlab). "
+    ci = v.add_command(
+        init_commands, "ci", "write a CI workflow that runs publish on every push to the main branch",
+        "Write .github/workflows/cdk8s-flux-publish.yml (github) or .gitlab-ci.yml (gitlab). "
         "An existing file is kept unless --force.",
     )
     ci.add_argument("app_dir", nargs="?", default=None, metavar="APP_DIR", help="folder of the app, relative to the root (default: .)")
@@ -248,18 +245,13 @@ def _pull(args: argparse.Namespace) -> int:
 def _add_registry_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--creds", metavar="USER:PASSWORD", help="registry credentials (default: the environment, then the docker config)")
     parser.add_argument("--insecure-registry", action="store_true", help="talk plain HTTP to the registry (a local one); refused otherwise")
-    parser.add_argument("--app", metavar="COMMAND", help="command that synthesizes the app (default: 'app:' of cdk8s.yaml)")
-    parser.add_argument("--app-dir", dest="app_dir_option", metavar="DIR", help=argparse.SUPPRESS)
-    parser.add_argument("-v", "--verbose", action="store_true", help="show the app's whole output when it fails with one of our errors")
+    v.add_app_arguments(parser, positional=False)
 
 
 def _add_oci_parsers(commands: argparse._SubParsersAction) -> None:
-    push = commands.add_parser(
-        "push",
-        help="render the app and push it as a Flux OCI artifact (no git branch)",
-        description=_PUSH_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        usage="cdk8s-flux push [APP_DIR] [REFERENCE] [options]",
+    push = v.add_command(
+        commands, "push", "render the app and push it as a Flux OCI artifact (no git branch)",
+        _PUSH_DESCRIPTION, usage="cdk8s-flux push [APP_DIR] [REFERENCE] [options]",
     )
     push.add_argument("first", nargs="?", metavar="APP_DIR", help="folder holding cdk8s.yaml (default: .)")
     push.add_argument("second", nargs="?", metavar="REFERENCE", help="oci://REGISTRY/REPOSITORY:TAG (default: the app's OciTarget)")
@@ -276,11 +268,9 @@ def _add_oci_parsers(commands: argparse._SubParsersAction) -> None:
     v.add_check_options(push)
     push.set_defaults(run=_push)
 
-    pull = commands.add_parser(
-        "pull",
-        help="fetch a Flux OCI artifact: list, extract, or verify it against the app",
-        description=_PULL_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    pull = v.add_command(
+        commands, "pull", "fetch a Flux OCI artifact: list, extract, or verify it against the app",
+        _PULL_DESCRIPTION,
     )
     pull.add_argument("reference", metavar="REFERENCE", help="oci://REGISTRY/REPOSITORY:TAG or oci://REGISTRY/REPOSITORY@sha256:DIGEST")
     pull.add_argument("app_dir", nargs="?", default=None, metavar="APP_DIR", help="the app to --verify against (default: .)")

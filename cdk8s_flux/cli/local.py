@@ -93,12 +93,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
-    render = commands.add_parser(
-        "render",
-        help="print every synthesized object as one YAML stream (a Flux v1 generator)",
-        description="Run the app and print every object it synthesizes as ONE multi-document YAML stream on "
+    render = v.add_command(
+        commands, "render", "print every synthesized object as one YAML stream (a Flux v1 generator)",
+        "Run the app and print every object it synthesizes as ONE multi-document YAML stream on "
         "stdout; everything else goes to stderr. Use it as the generator command of a .flux.yaml.\n\n" + v.EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     v.add_app_arguments(render)
     render.add_argument("-o", "--output", metavar="FILE", help="write the stream to FILE (atomically) instead of stdout")
@@ -106,12 +104,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     v.add_check_options(render)
     render.set_defaults(run=_render)
 
-    synth = commands.add_parser(
-        "synth",
-        help="synthesize the app into a folder, replacing it atomically",
-        description="Run the app and write its manifests to OUTPUT. The folder is replaced as a whole: a failed "
+    synth = v.add_command(
+        commands, "synth", "synthesize the app into a folder, replacing it atomically",
+        "Run the app and write its manifests to OUTPUT. The folder is replaced as a whole: a failed "
         "synth leaves the previous content untouched.\n\n" + v.EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     v.add_app_arguments(synth)
     synth.add_argument("-o", "--output", metavar="DIR", help="output folder (default: 'output:' of cdk8s.yaml, else APP_DIR/dist)")
@@ -123,11 +119,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     v.add_check_options(synth)
     synth.set_defaults(run=_synth)
 
-    validate = commands.add_parser(
-        "validate",
-        help="check objects against the Kubernetes API and their CRDs, strictly",
-        description=_VALIDATE_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    validate = v.add_command(
+        commands, "validate", "check objects against the Kubernetes API and their CRDs, strictly",
+        _VALIDATE_DESCRIPTION,
     )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="YAML file, folder, or - for stdin")
     v.add_format(validate, "problem report format")

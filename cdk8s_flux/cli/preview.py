@@ -132,12 +132,9 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
-    diff = commands.add_parser(
-        "diff",
-        help="show what Flux will change on the cluster: the app now against what Flux reads now",
-        description=_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        usage="cdk8s-flux diff [APP_DIR] [--against BRANCH[:PATH] | --against oci://REPO:TAG | --base REV] [options]\n"
+    diff = v.add_command(
+        commands, "diff", "show what Flux will change on the cluster: the app now against what Flux reads now",
+        _DESCRIPTION, usage="cdk8s-flux diff [APP_DIR] [--against BRANCH[:PATH] | --against oci://REPO:TAG | --base REV] [options]\n"
         "       cdk8s-flux diff oci://REPO:TAG oci://REPO:TAG [options]",
     )
     diff.add_argument("targets", nargs="*", metavar="APP_DIR | oci://REFERENCE", help=argparse.SUPPRESS)
@@ -151,8 +148,6 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     diff.add_argument("--exit-code", action="store_true", help="exit 5 when there are changes, like git diff --exit-code")
     diff.add_argument("--creds", metavar="USER:PASSWORD", help="registry credentials (default: the environment, then the docker config)")
     diff.add_argument("--insecure-registry", action="store_true", help="talk plain HTTP to the registry (a local one)")
-    diff.add_argument("--app", metavar="COMMAND", help="command that synthesizes the app (default: 'app:' of cdk8s.yaml)")
-    diff.add_argument("--app-dir", dest="app_dir_option", metavar="DIR", help=argparse.SUPPRESS)
-    diff.add_argument("-v", "--verbose", action="store_true", help="show the app's whole output when it fails with one of our errors")
+    v.add_app_arguments(diff, positional=False)
     v.add_check_options(diff)
     diff.set_defaults(run=_diff)

@@ -79,11 +79,9 @@ def _cmd_install(args: argparse.Namespace) -> int:
 def _add_install_parser(commands: argparse._SubParsersAction) -> None:
     from cdk8s_flux.release.embedded import EMBEDDED_VERSION
 
-    install = commands.add_parser(
-        "install",
-        help="print the Flux v2 install manifests (flux install --export), no app needed",
-        description=_INSTALL_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    install = v.add_command(
+        commands, "install", "print the Flux v2 install manifests (flux install --export), no app needed",
+        _INSTALL_DESCRIPTION,
     )
     install.add_argument("--export", action="store_true", help="write the install manifests to stdout (required)")
     install.add_argument(
@@ -158,11 +156,9 @@ def _cmd_vendor(args: argparse.Namespace) -> int:
 
 
 def _add_vendor_parser(commands: argparse._SubParsersAction) -> None:
-    vendor = commands.add_parser(
-        "vendor",
-        help="put a Flux release's manifests into the repository, for synth without network",
-        description=_VENDOR_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    vendor = v.add_command(
+        commands, "vendor", "put a Flux release's manifests into the repository, for synth without network",
+        _VENDOR_DESCRIPTION,
     )
     vendor.add_argument("flux_version", metavar="VERSION", help="the Flux release, such as v2.9.3")
     vendor.add_argument("--from", dest="source", metavar="FILE|DIR|URL", help="where to read it (default: the release's install.yaml)")

@@ -98,9 +98,20 @@ def message(exc: CdkFluxError) -> str:
 # --- arguments ---------------------------------------------------------------------
 
 
-def add_app_arguments(parser: argparse.ArgumentParser) -> None:
-    """``APP_DIR``, ``--app`` and ``--verbose``, for every command that runs the app."""
-    parser.add_argument("app_dir", nargs="?", default=None, metavar="APP_DIR", help="folder holding cdk8s.yaml (default: .)")
+def add_command(commands: argparse._SubParsersAction, name: str, summary: str, description: str, usage: str | None = None) -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` keeps the description's own line breaks (its exit-code table)."""
+    return commands.add_parser(
+        name, help=summary, description=description, usage=usage, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
+def add_app_arguments(parser: argparse.ArgumentParser, *, positional: bool = True) -> None:
+    """``APP_DIR``, ``--app`` and ``--verbose``, for every command that runs the app.
+
+    ``positional=False`` for commands that read APP_DIR among other positionals themselves.
+    """
+    if positional:
+        parser.add_argument("app_dir", nargs="?", default=None, metavar="APP_DIR", help="folder holding cdk8s.yaml (default: .)")
     parser.add_argument("--app", metavar="COMMAND", help="command that synthesizes the app (default: 'app:' of cdk8s.yaml)")
     parser.add_argument("--app-dir", dest="app_dir_option", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="store_true", help="show the app's whole output when it fails with one of our errors")
