@@ -9,6 +9,7 @@ temporary folder: the user's checkout, index and HEAD are never touched).
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import tarfile
@@ -39,6 +40,12 @@ class Side:
     exists: bool = True
 
 
+@functools.lru_cache(maxsize=8192)
+def _parsed(text: str, name: str) -> tuple[Object, ...]:
+    """The objects of one file; the same text on both sides (most files, in a diff) is parsed once. Read-only."""
+    return load_documents(text, name)
+
+
 def objects_of_files(files: Mapping[str, bytes | str], where: str) -> tuple[Object, ...]:
     """The Kubernetes objects of YAML files (``kustomization.yaml`` files are build instructions, not objects)."""
     objects: list[Object] = []
@@ -48,9 +55,9 @@ def objects_of_files(files: Mapping[str, bytes | str], where: str) -> tuple[Obje
         content = files[name]
         text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
         try:
-            objects.extend(load_documents(text, f"{where}: {name}"))
+            objects.extend(_parsed(text, name))
         except SynthError as exc:
-            raise SynthError(f"{exc}. Fix: the side read from {where} is not a folder of Kubernetes objects") from None
+            raise SynthError(f"{where}: {exc}. Fix: the side read from {where} is not a folder of Kubernetes objects") from None
     return tuple(objects)
 
 
