@@ -31,9 +31,7 @@ fields, roll out new images, delete the custom resources of a removed CRD,
 upgrade Flux, stop reconciling a suspended object. Secret values are never
 shown.
 
-""" + v.EXIT_CODES.replace(
-    "5  pull --verify: the artifact differs from the local render", "5  pull --verify, or diff --exit-code: there are changes"
-)
+""" + v.EXIT_CODES
 
 
 def _split(args: argparse.Namespace) -> tuple[str | None, list[str]]:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-#: ``pull --verify``: the artifact differs from the local render.
+#: ``pull --verify``: the artifact differs from the local render; ``diff --exit-code``: there are changes.
 EXIT_DIFFERS = 5
 
 EXIT_CODES = """\
@@ -31,7 +31,7 @@ exit codes:
   2  bad arguments or configuration
   3  the app failed to synthesize or produced unusable output
   4  invalid objects, or content a delivery refuses (a Secret in clear)
-  5  pull --verify: the artifact differs from the local render
+  5  pull --verify: the artifact differs from the local render; diff --exit-code: there are changes
 """
 
 #: Field names the library uses in messages, and the flag each is set with here.
