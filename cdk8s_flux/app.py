@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import os
 import re
+import selectors
+import signal
 import subprocess
 import sys
 import tempfile
+import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +28,10 @@ from cdk8s_flux.manifests import ManifestFile, parse_file
 CONFIG_FILE = "cdk8s.yaml"
 #: Where ``cdk8s synth`` writes when ``cdk8s.yaml`` names no ``output``.
 DEFAULT_OUTPUT = "dist"
+#: Seconds an app may take to synthesize before it is stopped: generous, since a first run may compile jsii assemblies.
+DEFAULT_TIMEOUT = 600.0
+#: Bytes of the app's output kept for the error message and the log.
+OUTPUT_TAIL_BYTES = 256 * 1024
 
 # The last line of a Python traceback: "module.ErrorType: message".
 _ERROR_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(Error|Exception)): (?P<message>.+)$")
@@ -37,11 +45,13 @@ class AppConfig:
     command: a shell command line (``app: python main.py``), or the program and its
     arguments run without a shell (``app: [python, main.py]``).
     output: ``output:`` of ``cdk8s.yaml``, relative to the app folder (default ``dist``).
+    timeout: seconds the app may take before it is stopped.
     """
 
     directory: Path
     command: str | tuple[str, ...]
     output: str = DEFAULT_OUTPUT
+    timeout: float = DEFAULT_TIMEOUT
 
     @property
     def display(self) -> str:
@@ -57,15 +67,18 @@ def _app_command(value: object, path: Path) -> str | tuple[str, ...]:
     raise AppConfigError(f"{path}: no usable 'app:' command. Fix: add a line such as 'app: python main.py'")
 
 
-def load_app_config(directory: Path, command: str | None = None) -> AppConfig:
-    """Read ``cdk8s.yaml`` in ``directory``; ``command`` overrides its ``app:``."""
+def load_app_config(directory: Path, command: str | None = None, timeout: float | None = None) -> AppConfig:
+    """Read ``cdk8s.yaml`` in ``directory``; ``command`` overrides its ``app:``, ``timeout`` the default time limit."""
     directory = Path(directory)
+    if timeout is not None and not timeout > 0:
+        raise AppConfigError(f"timeout={timeout!r} is not a positive number of seconds. Fix: give e.g. 600")
+    limit = DEFAULT_TIMEOUT if timeout is None else float(timeout)
     if not directory.is_dir():
         raise AppConfigError(f"app folder {str(directory)!r} does not exist. Fix: pass the folder holding cdk8s.yaml")
     config_path = directory / CONFIG_FILE
     if not config_path.is_file():
         if command:
-            return AppConfig(directory=directory, command=command)
+            return AppConfig(directory=directory, command=command, timeout=limit)
         raise AppConfigError(
             f"no {CONFIG_FILE} in {str(directory)!r}. Fix: run from the app's folder, "
             "pass it as APP_DIR, or give the command (app) such as 'python main.py'"
@@ -80,7 +93,7 @@ def load_app_config(directory: Path, command: str | None = None) -> AppConfig:
     if not isinstance(output, str) or not output.strip():
         raise AppConfigError(f"{config_path}: 'output: {output!r}' is not a folder name. Fix: write 'output: dist'")
     app = command if command else _app_command(config.get("app"), config_path)
-    return AppConfig(directory=directory, command=app, output=output.strip())
+    return AppConfig(directory=directory, command=app, output=output.strip(), timeout=limit)
 
 
 def child_environment(outdir: Path) -> dict[str, str]:
@@ -100,7 +113,16 @@ def child_environment(outdir: Path) -> dict[str, str]:
 def collect(outdir: Path) -> list[ManifestFile]:
     """Every YAML file under ``outdir``, in cdk8s's order (its file names are numbered)."""
     paths = sorted(p for p in outdir.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
-    return [parse_file(p.relative_to(outdir).as_posix(), p.read_text()) for p in paths]
+    files = []
+    for path in paths:
+        name = path.relative_to(outdir).as_posix()
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SynthError(f"the app wrote {name} with bytes that are not UTF-8 (at byte {exc.start}); Kubernetes reads UTF-8 only") from None
+        files.append(parse_file(name, text))
+    return files
 
 
 def last_error(output: str) -> tuple[str, bool] | None:
@@ -114,34 +136,107 @@ def last_error(output: str) -> tuple[str, bool] | None:
     return None
 
 
+class _Output:
+    """The app's output as it streams in: only a bounded tail is kept, so a chatty app cannot exhaust memory."""
+
+    def __init__(self, limit: int = OUTPUT_TAIL_BYTES) -> None:
+        self.limit = limit
+        self.chunks: deque[bytes] = deque()
+        self.kept = 0
+        self.dropped = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+        self.kept += len(chunk)
+        while self.kept > self.limit and len(self.chunks) > 1:
+            dropped = self.chunks.popleft()
+            self.kept -= len(dropped)
+            self.dropped += len(dropped)
+
+    def text(self) -> str:
+        tail = b"".join(self.chunks)[-self.limit:].decode(errors="replace")
+        return (f"[... {self.dropped} bytes of the app's output left out ...]\n" if self.dropped else "") + tail
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End the app and everything it started (its process group): politely, then for sure."""
+    if process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _run(config: AppConfig, outdir: Path, timeout: float) -> tuple[int, str]:
+    """Run the app in its own process group, its output read as it comes; (exit status, output tail)."""
+    try:
+        process = subprocess.Popen(
+            config.command,
+            shell=isinstance(config.command, str),
+            cwd=config.directory,
+            env=child_environment(outdir),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise SynthError(f"could not start {config.display!r}: {exc}") from exc
+    output = _Output()
+    deadline = time.monotonic() + timeout
+    try:
+        assert process.stdout is not None
+        selector = selectors.DefaultSelector()
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise SynthError(
+                    f"the app command {config.display!r} in {str(config.directory)!r} ran longer than {timeout:g} s and "
+                    "was stopped. Fix: find what it waits for, or allow more time (timeout)"
+                )
+            if not selector.select(timeout=min(left, 1.0)):
+                continue
+            chunk = os.read(process.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            output.add(chunk)
+        status = process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+    except subprocess.TimeoutExpired:
+        raise SynthError(
+            f"the app command {config.display!r} closed its output but did not exit within {timeout:g} s. "
+            "Fix: make it exit after app.synth(), or allow more time (timeout)"
+        ) from None
+    finally:
+        _stop(process)
+        if process.stdout is not None:
+            process.stdout.close()
+    return status, output.text()
+
+
 def synthesize(config: AppConfig, *, verbose: bool = False) -> list[ManifestFile]:
     """Run the app and return the files it synthesized.
 
     The app's own output goes to our stderr, so stdout stays free for
     manifests. When the app fails with one of our errors, only that error is
     shown (its message names the field and the fix), unless ``verbose``; any
-    other failure shows the app's whole output. A non-zero exit or no output
-    at all is a ``SynthError``.
+    other failure shows the app's output. A non-zero exit, no output at all, or
+    running past ``config.timeout`` seconds is a ``SynthError``; the app and all it
+    started are stopped when this returns, however it returns.
     """
     with tempfile.TemporaryDirectory(prefix="cdk8s-flux-synth-") as tmp:
         outdir = Path(tmp) / "dist"
         outdir.mkdir()
-        try:
-            result = subprocess.run(
-                config.command,
-                shell=isinstance(config.command, str),
-                cwd=config.directory,
-                env=child_environment(outdir),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        except OSError as exc:
-            raise SynthError(f"could not start {config.display!r}: {exc}") from exc
-        output = result.stdout.decode(errors="replace")
-        if result.returncode != 0:
-            raise _failure(config, result.returncode, output, verbose)
+        status, output = _run(config, outdir, config.timeout)
+        if status != 0:
+            raise _failure(config, status, output, verbose)
         if output:
             sys.stderr.write(output)
             sys.stderr.flush()

@@ -42,6 +42,21 @@ _KEEP_PREFIXES = (
 )
 
 
+#: Seconds a git command that talks to a remote may take (default ``DEFAULT_TIMEOUT``).
+ENV_TIMEOUT = "CDK8S_FLUX_GIT_TIMEOUT"
+DEFAULT_TIMEOUT = 300.0
+
+
+def network_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """How long a fetch, push or ls-remote may take before it counts as hanging."""
+    value = (os.environ if environ is None else environ).get(ENV_TIMEOUT, "")
+    try:
+        seconds = float(value) if value else DEFAULT_TIMEOUT
+    except ValueError:
+        raise GitError(f"{ENV_TIMEOUT}={value!r} is not a number of seconds. Fix: set it to e.g. 300") from None
+    return seconds if seconds > 0 else DEFAULT_TIMEOUT
+
+
 def clean_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment every git command runs with: an allow-list of ``environ``.
 
@@ -150,15 +165,24 @@ class Git:
         return cls(Path(result.stdout.strip()), environ, work_tree)
 
     def run_raw(
-        self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
+        self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None, timeout: float | None = None
     ) -> subprocess.CompletedProcess[bytes]:
-        """Run ``git ARGS`` in this repository; the caller looks at the result."""
+        """Run ``git ARGS`` in this repository; the caller looks at the result.
+
+        ``timeout`` bounds commands that talk to a remote: one that does not answer is a ``GitError``, never a hang.
+        """
         full_env = dict(self.env)
         full_env.update(env or {})
-        return subprocess.run(
-            ["git", f"--git-dir={self.git_dir}", *args],
-            cwd=self.git_dir, env=full_env, input=input, capture_output=True, check=False,
-        )
+        try:
+            return subprocess.run(
+                ["git", f"--git-dir={self.git_dir}", *args],
+                cwd=self.git_dir, env=full_env, input=input, capture_output=True, check=False, timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            raise GitError(
+                f"'git {' '.join(args[:2])}' got no answer from the remote within {timeout:g} s. Fix: check that the "
+                f"remote is reachable and its hooks finish, or allow more time ({ENV_TIMEOUT}=SECONDS)"
+            ) from None
 
     def run(self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
         """Run ``git ARGS`` and return its stdout; a failure is a ``GitError``."""
@@ -270,7 +294,7 @@ class Git:
 
     def ls_remote_branch(self, remote: str, branch: str) -> str | None:
         """The commit ``branch`` points to on ``remote``, or None when it does not exist."""
-        result = self.run_raw("ls-remote", "--heads", remote, f"refs/heads/{branch}")
+        result = self.run_raw("ls-remote", "--heads", remote, f"refs/heads/{branch}", timeout=network_timeout())
         if result.returncode != 0:
             raise translate(f"read branch {branch!r}", remote, result.stderr.decode(errors="replace"))
         for line in result.stdout.decode().splitlines():
@@ -288,11 +312,11 @@ class Git:
         if shallow:
             args.append("--depth=1")
         refspec = f"+refs/heads/{branch}:{into}" if into else f"refs/heads/{branch}"
-        result = self.run_raw(*args, remote, refspec)
+        result = self.run_raw(*args, remote, refspec, timeout=network_timeout())
         if result.returncode != 0 and "no-write-fetch-head" in result.stderr.decode(errors="replace"):
             # git older than 2.29 always writes FETCH_HEAD; nothing else differs.
             args.remove("--no-write-fetch-head")
-            result = self.run_raw(*args, remote, refspec)
+            result = self.run_raw(*args, remote, refspec, timeout=network_timeout())
         if result.returncode != 0:
             raise translate(f"fetch branch {branch!r}", remote, result.stderr.decode(errors="replace"))
 
@@ -303,7 +327,7 @@ class Git:
         they are skipped.
         """
         result = self.run_raw(
-            "push", "--porcelain", "--no-verify", "--quiet", remote, f"{commit}:refs/heads/{branch}"
+            "push", "--porcelain", "--no-verify", "--quiet", remote, f"{commit}:refs/heads/{branch}", timeout=network_timeout()
         )
         if result.returncode == 0:
             return True

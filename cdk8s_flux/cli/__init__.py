@@ -8,7 +8,9 @@ what every command shares; ``local``, ``deliver``, ``preview`` and ``release`` t
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from types import FrameType
 
 from cdk8s_flux import __version__
 from cdk8s_flux.cli import deliver, local, preview, release, vocabulary
@@ -33,6 +35,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Stopped(BaseException):
+    """A signal asked us to stop: unwinds like Ctrl-C, so temporary folders go and the app is stopped."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
@@ -40,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return vocabulary.EXIT_USAGE
+    # What CI cancellation, `timeout` and container runtimes send: clean up as for Ctrl-C.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop_on)
     try:
         return int(args.run(args))
     except CdkFluxError as exc:
@@ -48,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cdk8s-flux: interrupted", file=sys.stderr)
         return 130
+    except _Stopped as stopped:
+        print(f"cdk8s-flux: stopped by {signal.Signals(stopped.signum).name}; nothing was left half-written", file=sys.stderr)
+        return 128 + stopped.signum
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,7 +43,8 @@ def _publish(args: argparse.Namespace) -> int:
     )
     chosen = v.report_format(args)
     result = publish(
-        Path(v.app_dir(args)), options, v.policy(args), command=args.app, repo=args.repo, progress=v.progress, verbose=args.verbose
+        Path(v.app_dir(args)), options, v.policy(args), command=args.app, repo=args.repo, progress=v.progress, verbose=args.verbose,
+        timeout=args.timeout,
     )
     if chosen == "json":
         sys.stdout.write(json.dumps(result.as_json(), indent=2) + "\n")
@@ -186,7 +187,8 @@ def _push(args: argparse.Namespace) -> int:
         allow_dirty=args.allow_dirty,
     )
     result = push(
-        Path(v.app_dir(args)), options, v.policy(args), command=args.app, repo=args.repo, progress=v.progress, verbose=args.verbose
+        Path(v.app_dir(args)), options, v.policy(args), command=args.app, repo=args.repo, progress=v.progress, verbose=args.verbose,
+        timeout=args.timeout,
     )
     if chosen == "json":
         sys.stdout.write(json.dumps(result.as_json(), indent=2) + "\n")
@@ -220,7 +222,7 @@ def _pull(args: argparse.Namespace) -> int:
         from cdk8s_flux.oci.push import artifact_files, target_path
         from cdk8s_flux.pipeline import render
 
-        config = load_app_config(Path(v.app_dir(args)), args.app)
+        config = load_app_config(Path(v.app_dir(args)), args.app, args.timeout)
         rendered = render(config, v.policy(args), deliver=True, verbose=args.verbose, progress=v.progress)
         local = artifact_files(rendered.layout(), target_path(rendered.targets, reference))
         changes = compare(pulled.files, local)

@@ -15,7 +15,7 @@ def _render(args: argparse.Namespace) -> int:
     from cdk8s_flux.pipeline import render
     from cdk8s_flux.progress import silent
 
-    config = load_app_config(Path(v.app_dir(args)), args.app)
+    config = load_app_config(Path(v.app_dir(args)), args.app, args.timeout)
     rendered = render(config, v.policy(args), verbose=args.verbose, progress=silent if args.quiet else v.progress)
     stream = rendered.stream
     if args.output:
@@ -33,7 +33,7 @@ def _synth(args: argparse.Namespace) -> int:
     from cdk8s_flux.atomic import replace_dir
     from cdk8s_flux.pipeline import render
 
-    config = load_app_config(Path(v.app_dir(args)), args.app)
+    config = load_app_config(Path(v.app_dir(args)), args.app, args.timeout)
     output = Path(args.output) if args.output else config.directory / config.output
     rendered = render(config, v.policy(args), verbose=args.verbose, progress=v.progress)
     if args.layout == "flux":

@@ -86,7 +86,7 @@ def _diff(args: argparse.Namespace) -> int:
     else:
         from cdk8s_flux.app import load_app_config
 
-        config = load_app_config(Path(args.app_dir_option or folder or "."), args.app)
+        config = load_app_config(Path(args.app_dir_option or folder or "."), args.app, args.timeout)
         rendered = render(config, v.policy(args), deliver=True, verbose=args.verbose, progress=v.progress)
         kustomization_files = True
         if args.against and args.against.startswith("oci://"):
@@ -97,7 +97,7 @@ def _diff(args: argparse.Namespace) -> int:
             before = branch_side(git, args.remote, branch, path.strip("/") or "dist", v.progress)
         elif args.base:
             git = open_repository(Path(args.repo) if args.repo else config.directory)
-            before = base_side(git, args.base, config.directory, v.policy(args), command=args.app, verbose=args.verbose,
+            before = base_side(git, args.base, config.directory, v.policy(args), command=args.app, verbose=args.verbose, timeout=args.timeout,
                                progress=v.progress)
         else:
             git = open_repository(Path(args.repo) if args.repo else config.directory)

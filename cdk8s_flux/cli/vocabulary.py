@@ -59,6 +59,7 @@ FIELD_FLAGS = {
     "repo": "--repo",
     "app": "--app",
     "verbose": "--verbose",
+    "timeout": "--timeout",
     "components": "--components",
     "components_extra": "--components-extra",
 }
@@ -115,6 +116,10 @@ def add_app_arguments(parser: argparse.ArgumentParser, *, positional: bool = Tru
     parser.add_argument("--app", metavar="COMMAND", help="command that synthesizes the app (default: 'app:' of cdk8s.yaml)")
     parser.add_argument("--app-dir", dest="app_dir_option", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="store_true", help="show the app's whole output when it fails with one of our errors")
+    parser.add_argument(
+        "--timeout", type=float, default=None, metavar="SECONDS",
+        help="stop the app if it runs longer (default: 600); git waits for a remote as long as CDK8S_FLUX_GIT_TIMEOUT says (default: 300)",
+    )
 
 
 def app_dir(args: argparse.Namespace) -> str:

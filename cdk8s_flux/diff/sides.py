@@ -118,6 +118,7 @@ def base_side(
     command: str | None = None,
     verbose: bool = False,
     kustomization_files: bool = True,
+    timeout: float | None = None,
     progress: Progress = silent,
 ) -> Side:
     """The app rendered at ``revision`` of its repository (the pull request's merge base, say)."""
@@ -134,7 +135,7 @@ def base_side(
             progress(f"the app does not exist at {revision}: every object is new")
             return Side(f"the app at {revision}", (), exists=False)
         progress(f"rendering the app at {revision}")
-        rendered = render(load_app_config(folder, command), policy, verbose=verbose, progress=progress)
+        rendered = render(load_app_config(folder, command, timeout), policy, verbose=verbose, progress=progress)
         return rendered_side(rendered, f"the app at {revision}", kustomization_files)
 
 

@@ -300,6 +300,7 @@ def push(
     progress: Progress = silent,
     environ: Mapping[str, str] | None = None,
     verbose: bool = False,
+    timeout: float | None = None,
 ) -> PushResult:
     """Render the cdk8s app in ``app_dir`` and push it: the whole ``cdk8s-flux push``.
 
@@ -314,7 +315,7 @@ def push(
     from cdk8s_flux.pipeline import render
 
     environ = os.environ if environ is None else environ
-    config = load_app_config(Path(app_dir), command)
+    config = load_app_config(Path(app_dir), command, timeout)
     git = open_repository(Path(repo) if repo else config.directory)
     info = source_info(git, options, environ, progress)
     check_working_tree(git, source_commit(git), options.allow_dirty, progress, "under that commit's revision")

@@ -286,6 +286,7 @@ def publish(
     repo: Path | None = None,
     progress: Progress = silent,
     verbose: bool = False,
+    timeout: float | None = None,
 ) -> PublishResult:
     """Render the cdk8s app in ``app_dir`` and publish it: the whole ``cdk8s-flux publish``.
 
@@ -296,7 +297,7 @@ def publish(
     from cdk8s_flux.app import load_app_config
     from cdk8s_flux.pipeline import git_destination, render
 
-    config = load_app_config(Path(app_dir), command)
+    config = load_app_config(Path(app_dir), command, timeout)
     git = open_repository(Path(repo) if repo else config.directory)
     source = source_commit(git)
     git.remote_url(options.remote)
