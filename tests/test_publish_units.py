@@ -145,3 +145,15 @@ def test_sync_target_check_with_a_flux_sync_applying_one_chart() -> None:
     for branch, path in (("manifests", "dist/flux-system"), ("main", "dist")):
         with pytest.raises(ValidationError, match="FluxSync makes Flux watch branch 'manifests', path 'dist'"):
             git_destination(targets, branch, path)
+
+
+@pytest.mark.parametrize(("given", "branch"), [("manifests", "manifests"), ("refs/heads/prod", "prod"), ("env/prod", "env/prod")])
+def test_a_branch_is_normalized_before_any_work(given: str, branch: str) -> None:
+    assert PublishOptions(branch=given).branch == branch
+
+
+@pytest.mark.parametrize("given", ["HEAD", "@", "refs/tags/v1", "refs/heads/refs/heads/x", "a..b", "-x", "a b", ""])
+def test_a_name_that_is_no_branch_is_refused_before_any_work(given: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        PublishOptions(branch=given)
+    assert raised.value.field == "branch"

@@ -28,7 +28,7 @@ from cdk8s_flux.pipeline import CheckPolicy
 from cdk8s_flux.progress import Progress, plural, silent
 from cdk8s_flux.publish.branch import fetch_tip
 from cdk8s_flux.source import SourceCommit, check_working_tree, open_repository, source_commit
-from cdk8s_flux.validation import relative_path
+from cdk8s_flux.validation import git_branch, relative_path
 
 #: The trailer every manifests commit carries: the commit it was rendered from.
 SOURCE_TRAILER = "Source-Commit"
@@ -73,10 +73,9 @@ class PublishOptions:
                 "give a sub-folder such as 'dist'",
             )
         object.__setattr__(self, "path", clean)
-        for name in ("remote", "branch"):
-            value = getattr(self, name)
-            if not value or value != value.strip() or value.startswith("-") or " " in value:
-                raise ValidationError(name, value, "not a usable git name", f"give a {name} name such as 'origin'")
+        if not self.remote or self.remote != self.remote.strip() or self.remote.startswith("-") or " " in self.remote:
+            raise ValidationError("remote", self.remote, "not a usable git remote", "give a remote name such as 'origin', or a URL")
+        object.__setattr__(self, "branch", branch_name(self.branch))
         if self.max_attempts < 1:
             raise ValidationError("max_attempts", self.max_attempts, "must be at least 1", "give a positive number")
 
@@ -111,6 +110,14 @@ class PublishResult:
             "files": [{"change": c.status, "path": c.what} for c in self.changes.files],
             "objects": [{"change": c.status, "object": c.what} for c in self.changes.objects],
         }
+
+
+def branch_name(value: str) -> str:
+    """The branch to publish to, checked before any work: ``refs/heads/prod`` is ``prod``; ``HEAD`` is no branch."""
+    name = value.removeprefix("refs/heads/") if isinstance(value, str) else value
+    if name in ("HEAD", "FETCH_HEAD", "ORIG_HEAD") or (isinstance(name, str) and name.startswith("refs/")):
+        raise ValidationError("branch", value, "not a branch name", "give the branch itself, such as 'manifests'")
+    return git_branch("branch", name)
 
 
 def commit_message(source: SourceCommit, changes: diff.Changes, path: str) -> str:
