@@ -5,9 +5,9 @@ layout, the delivery targets the app declares). ``render``, ``synth``,
 ``publish``, ``push`` and ``pull --verify`` are a few lines each on top of it,
 so the same app with the same problem gets the same verdict from all of them.
 
-The checks, in order: Secrets in clear (for commands that deliver to git or a
-registry, unless allowed), then every object against the Kubernetes API and
-the CRD schemas (unless validation is off), unknown kinds included.
+The checks, in order: no object defined twice; Secrets in clear (for commands
+that deliver to git or a registry, unless allowed); then every object against
+the Kubernetes API and the CRD schemas (unless validation is off), unknown kinds included.
 """
 
 from __future__ import annotations
@@ -193,6 +193,25 @@ class Rendered:
         return f"{plural(len(self.objects), 'object')} in {plural(len(self.files), 'file')}"
 
 
+def refuse_duplicates(files: Iterable[ManifestFile]) -> None:
+    """Refuse one object defined twice: the API server would keep only the last, Kustomize and Flux refuse to build it."""
+    from cdk8s_flux.errors import RefusedContentError
+    from cdk8s_flux.layout import ObjectKey
+
+    seen: dict[ObjectKey, str] = {}
+    for file in files:
+        for index, obj in enumerate(file.objects):
+            where = f"{file.path} document {index + 1}"
+            key = ObjectKey.of(obj, where)
+            if key in seen:
+                raise RefusedContentError(
+                    f"{key} is defined twice ({seen[key]} and {where}); Kustomize and Flux refuse an object defined "
+                    "twice, and the API server would keep only one. Fix: give one of them another name or namespace, "
+                    "or define it once"
+                )
+            seen[key] = where
+
+
 def check(files: Iterable[ManifestFile], policy: CheckPolicy, *, deliver: bool, start: Path | None, progress: Progress = silent) -> None:
     """The checks of ``policy`` on synthesized ``files``; a refusal is a ``RefusedContentError`` (exit 4).
 
@@ -201,6 +220,8 @@ def check(files: Iterable[ManifestFile], policy: CheckPolicy, *, deliver: bool, 
     from cdk8s_flux import validate
     from cdk8s_flux.secrets import refuse_clear_secrets
 
+    files = list(files)
+    refuse_duplicates(files)
     by_file = {f.path: list(f.objects) for f in files}
     if deliver and not policy.allow_secrets:
         refuse_clear_secrets(by_file)

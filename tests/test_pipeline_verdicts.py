@@ -157,3 +157,15 @@ def test_a_flux_v1_target_is_protected_like_a_v2_one(world: GitWorld, registry: 
     assert code == 0, stderr
     assert not [p for p in world.files(commands.remote) if p.endswith("kustomization.yaml")]
     assert "dist/web/configmap_web_a.yaml" in world.files(commands.remote)
+
+
+def test_the_same_object_twice_is_refused_by_every_command(world: GitWorld, registry: Registry) -> None:
+    twice = {"web": [CONFIGMAP], "other": [{**CONFIGMAP, "data": {"k": "2"}}]}
+    commands = Commands(world, registry, twice)
+    verdicts = {name: commands.run(*args) for name, args in {
+        "render": ("render",), "synth": ("synth", "-o", str(commands.out)), "publish --dry-run": ("publish", "--dry-run"),
+        "push --dry-run": ("push", registry.ref(), "--insecure-registry", "--dry-run"),
+        "render --no-validate": ("render", "--no-validate"),
+    }.items()}
+    assert {name: code for name, (code, _) in verdicts.items()} == dict.fromkeys(verdicts, 4)
+    assert all("ConfigMap web/a is defined twice" in stderr for _, stderr in verdicts.values())
