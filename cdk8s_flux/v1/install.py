@@ -17,10 +17,12 @@ from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.props import resolve_props
 
+# Release-specific values, read from fluxcd/flux at tag 1.25.4, pkg/install/templates/
+# (flux-deployment.yaml.tmpl and memcache-dep.yaml.tmpl; copies in tests/data/fluxctl/templates-1.25.4/).
 #: The fluxd image fluxctl 1.25.4 installs.
 FLUXD_IMAGE = "docker.io/fluxcd/flux:1.25.4"
 #: The memcached image fluxctl 1.25.4 installs for the image-registry cache.
-MEMCACHED_IMAGE = "memcached:1.6.12-alpine"
+MEMCACHED_IMAGE = "memcached:1.6.10-alpine"
 RBAC_API_VERSION = "rbac.authorization.k8s.io/v1"
 #: fluxctl still selects Linux nodes with the beta label.
 NODE_SELECTOR = {"beta.kubernetes.io/os": "linux"}
