@@ -86,6 +86,11 @@ _RACE = re.compile(
     r"reference already exists|but expected|incorrect old value",
 )
 
+# Failures that look like a lost race but are not: another branch inside the name (a directory/file
+# conflict of refs), and a lock file a crashed git left on the remote. Retrying cannot help.
+_REF_CONFLICT = re.compile(r"'(refs/heads/[^']+)' exists; cannot create '(refs/heads/[^']+)'")
+_STALE_LOCK = re.compile(r"Unable to create '[^']*?(refs/heads/[^']+\.lock)': File exists")
+
 # What git prints, mapped to what the user should do. Checked in order.
 _PROTECTED = re.compile(
     r"protected branch|GH006|not allowed to (push|force push)|pre-receive hook declined|"
@@ -176,7 +181,8 @@ class Git:
         try:
             return subprocess.run(
                 ["git", f"--git-dir={self.git_dir}", *args],
-                cwd=self.git_dir, env=full_env, input=input, capture_output=True, check=False, timeout=timeout,
+                # where the user's own git runs, so a relative remote URL (../app.git) means what it means to them
+                cwd=self.work_tree or self.git_dir, env=full_env, input=input, capture_output=True, check=False, timeout=timeout,
             )
         except subprocess.TimeoutExpired:
             raise GitError(
@@ -332,6 +338,19 @@ class Git:
         if result.returncode == 0:
             return True
         report = result.stdout.decode(errors="replace") + "\n" + result.stderr.decode(errors="replace")
+        conflict = _REF_CONFLICT.search(report)
+        if conflict:
+            raise GitError(
+                f"{remote} has the branch {conflict[1].removeprefix('refs/heads/')!r}, so git cannot create {branch!r} beside "
+                "it (a branch name cannot also be a folder of branch names). Fix: publish to another branch (branch), "
+                "or delete the other branch on the remote"
+            )
+        lock = _STALE_LOCK.search(report)
+        if lock:
+            raise GitError(
+                f"{remote} holds {lock[1]}, a lock a crashed git left behind, so no push to {branch!r} can land. "
+                f"Fix: once no push is running, delete {lock[1]} in the remote repository (or ask its admins to)"
+            )
         if _RACE.search(report):
             return False
         raise translate(f"push to branch {branch!r}", remote, report)

@@ -337,3 +337,32 @@ def test_publish_refuses_a_branch_or_path_the_apps_flux_sync_does_not_watch(worl
     # AND publishing where Flux looks works
     assert publish(world, repo, "--branch", "deploy", "--path", "out").returncode == 0
     assert "out/web/configmap_web_a.yaml" in world.files(remote, "deploy")
+
+
+def test_a_branch_name_taken_as_a_folder_on_the_remote_is_explained_not_retried(world: GitWorld) -> None:
+    # GIVEN a remote that has manifests/staging, so a branch 'manifests' cannot exist beside it
+    remote = world.bare_remote()
+    world.commit_files(remote, "manifests/staging", {"x.txt": "x\n"}, "Another branch")
+    repo = world.source(remote.as_uri(), APP)
+    result = publish(world, repo)
+    assert result.returncode == 1
+    assert "has the branch 'manifests/staging'" in result.stderr and "moved meanwhile" not in result.stderr
+
+
+def test_a_stale_lock_on_the_remote_is_explained_not_retried(world: GitWorld) -> None:
+    remote = world.bare_remote()
+    repo = world.source(remote.as_uri(), APP)
+    assert publish(world, repo).returncode == 0
+    (remote / "refs" / "heads" / "manifests.lock").write_text("")
+    world.commit_objects(repo, {"web": [CONFIGMAP_A]}, "Change")
+    result = publish(world, repo)
+    assert result.returncode == 1
+    assert "refs/heads/manifests.lock" in result.stderr and "moved meanwhile" not in result.stderr
+
+
+def test_a_relative_remote_url_means_what_it_means_to_git_push(world: GitWorld) -> None:
+    remote = world.bare_remote("relative.git")
+    repo = world.source("../relative.git", APP)
+    result = publish(world, repo)
+    assert result.returncode == 0, result.stderr
+    assert set(world.files(remote)) == EXPECTED_FILES
