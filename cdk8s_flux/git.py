@@ -91,6 +91,9 @@ _RACE = re.compile(
 _REF_CONFLICT = re.compile(r"'(refs/heads/[^']+)' exists; cannot create '(refs/heads/[^']+)'")
 _STALE_LOCK = re.compile(r"Unable to create '[^']*?(refs/heads/[^']+\.lock)': File exists")
 
+# The remote's own object checks (receive.fsckObjects) refused what was pushed: not a protected branch.
+_FSCK = re.compile(r"fsck error|unpacker error|hasDotgit|badTree|zeroPaddedFilemode|index-pack abnormal exit", re.IGNORECASE)
+
 # What git prints, mapped to what the user should do. Checked in order.
 _PROTECTED = re.compile(
     r"protected branch|GH006|not allowed to (push|force push)|pre-receive hook declined|"
@@ -119,6 +122,11 @@ def translate(action: str, remote: str, stderr: str) -> GitError:
     """A ``GitError`` that says what went wrong talking to ``remote`` and what to fix."""
     detail = " | ".join(line.strip() for line in stderr.strip().splitlines()[-4:] if line.strip())
     said = f" (git said: {detail})" if detail else ""
+    if _FSCK.search(stderr):
+        return GitError(
+            f"{remote} refused to {action}: its object checks (receive.fsckObjects) reject what was sent{said}. "
+            "Fix: look for a file name the remote refuses (such as a '.git' folder) in the manifests"
+        )
     if _PROTECTED.search(stderr):
         return GitError(
             f"{remote} refused to {action}: the branch is protected or a server hook declined it{said}. "
@@ -244,7 +252,9 @@ class Git:
         if self.work_tree is None:
             return [], []
         result = self.run_raw(
-            f"--work-tree={self.work_tree}", "--no-optional-locks", "status", "--porcelain", "--untracked-files=normal"
+            f"--work-tree={self.work_tree}", "--no-optional-locks", "status", "--porcelain", "--untracked-files=normal",
+            # a submodule with only untracked files in it has no change the source commit would miss
+            "--ignore-submodules=untracked",
         )
         if result.returncode != 0:
             return [], []

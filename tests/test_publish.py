@@ -366,3 +366,18 @@ def test_a_relative_remote_url_means_what_it_means_to_git_push(world: GitWorld) 
     result = publish(world, repo)
     assert result.returncode == 0, result.stderr
     assert set(world.files(remote)) == EXPECTED_FILES
+
+
+def test_untracked_files_inside_a_submodule_do_not_block_publishing(world: GitWorld) -> None:
+    remote = world.bare_remote()
+    repo = world.source(remote.as_uri(), APP)
+    library = world.root / "library"
+    world.git("init", "-q", str(library))
+    (library / "README").write_text("lib\n")
+    world.git("add", "README", cwd=library)
+    world.git("commit", "-qm", "lib", cwd=library)
+    world.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", library.as_uri(), "vendor/lib", cwd=repo)
+    world.git("commit", "-qm", "Add a submodule", cwd=repo)
+    (repo / "vendor" / "lib" / "scratch.txt").write_text("not committed anywhere\n")
+    result = publish(world, repo)
+    assert result.returncode == 0, result.stderr

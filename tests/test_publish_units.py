@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 from pathlib import Path
@@ -157,3 +158,24 @@ def test_a_name_that_is_no_branch_is_refused_before_any_work(given: str) -> None
     with pytest.raises(ValidationError) as raised:
         PublishOptions(branch=given)
     assert raised.value.field == "branch"
+
+
+def test_a_remote_whose_object_checks_refuse_a_push_is_not_called_protected(world: GitWorld) -> None:
+    # GIVEN a remote with receive.fsckObjects, and a commit with a '.git' folder made with git's plumbing
+    remote = world.bare_remote()
+    world.git("config", "receive.fsckObjects", "true", cwd=remote)
+    repo = world.root / "plumbing"
+    world.git("init", "-q", str(repo))
+    (repo / "f").write_text("x\n")
+    blob = world.git("hash-object", "-w", "f", cwd=repo).strip()
+    inner = subprocess.run(["git", "mktree"], cwd=repo, input=f"100644 blob {blob}\tconfig\n", capture_output=True,
+                           text=True, check=True, env={**world.env, "PATH": os.environ["PATH"]}).stdout.strip()
+    tree = subprocess.run(["git", "mktree"], cwd=repo, input=f"040000 tree {inner}\t.git\n", capture_output=True,
+                          text=True, check=True, env={**world.env, "PATH": os.environ["PATH"]}).stdout.strip()
+    commit = world.git("commit-tree", tree, "-m", "bad", cwd=repo).strip()
+    pushed = subprocess.run(["git", "push", remote.as_uri(), f"{commit}:refs/heads/manifests"], cwd=repo,
+                            capture_output=True, text=True, env={**os.environ, **world.env}, check=False)
+    assert pushed.returncode != 0
+    # WHEN git's own message is translated THEN it names the remote's checks, not branch protection
+    message = str(translate("push to branch 'manifests'", "origin", pushed.stderr))
+    assert "receive.fsckObjects" in message and "protected" not in message

@@ -274,6 +274,12 @@ class RegistryClient:
         response = self._raw(method, url, data, headers, stream)
         if response.status_code == 401 and self._authenticate(response, headers):
             response = self._raw(method, url, data, headers, stream)
+        if response.status_code == 400 and self.insecure and "HTTPS" in response.text[:500]:
+            # The answer of a TLS server to a plain HTTP request (Go's net/http, nginx and others say so).
+            raise RegistryError(
+                f"registry {self.reference.registry} speaks HTTPS, and plain HTTP was asked for. "
+                "Fix: drop the plain-HTTP option (insecure_registry)"
+            )
         if response.status_code == 401:
             raise self._auth_error(response)
         if response.status_code == 403:
