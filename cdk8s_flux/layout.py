@@ -33,6 +33,7 @@ import yaml
 
 from cdk8s_flux.errors import SynthError
 from cdk8s_flux.manifests import ManifestFile
+from cdk8s_flux.validation import path_part_problem
 
 KUSTOMIZATION = "kustomization.yaml"
 KUSTOMIZE_API_VERSION = "kustomize.config.k8s.io/v1beta1"
@@ -219,6 +220,7 @@ def build_layout(files: list[ManifestFile], kustomization_files: bool = True) ->
     """
     charts: dict[str, list[_Placed]] = {}
     for chart, manifest in zip(_chart_names(files), files, strict=True):
+        _check_folder(chart, manifest.path)
         for index, obj in enumerate(manifest.objects):
             source = f"{manifest.path} document {index + 1}"
             charts.setdefault(chart, []).append(_Placed(ObjectKey.of(obj, source), source, obj))
@@ -233,6 +235,16 @@ def build_layout(files: list[ManifestFile], kustomization_files: bool = True) ->
     if kustomization_files and charts:
         layout[KUSTOMIZATION] = kustomization(list(charts))
     return layout
+
+
+def _check_folder(chart: str, source: str) -> None:
+    """Refuse a chart whose folder name git would drop or a disk could not hold (``..``, ``.git``)."""
+    problem = path_part_problem(chart)
+    if problem is not None:
+        raise LayoutError(
+            f"chart {chart!r} (from {source}) cannot be a folder of the layout: {problem}. "
+            "Fix: give the chart (or the file the app writes for it) another name"
+        )
 
 
 def _check_across_charts(charts: dict[str, list[_Placed]], kustomization_files: bool) -> None:

@@ -181,6 +181,59 @@ def relative_path(field: str, value: str) -> str:
     return value
 
 
+# --- names of files written into git or onto a disk ---------------------------
+
+#: The longest name of one file or folder most file systems accept, in bytes.
+MAX_NAME_BYTES = 255
+# Code points HFS+ ignores in a name, so ".g\u200cit" is ".git" on a Mac: git's utf8.c, next_hfs_char.
+_HFS_IGNORED = dict.fromkeys(map(ord, "\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u206a\u206b\u206c\u206d\u206e\u206f\ufeff"))
+# NTFS spellings of ".git", git's path.c is_ntfs_dotgit: ".git" or its short name "git~1", then any
+# dots and spaces (NTFS drops them), then the end or ':' (an alternate data stream such as "::$INDEX_ALLOCATION").
+_NTFS_DOTGIT = re.compile(r"(\.git|git~1)[. ]*(:.*)?", re.IGNORECASE | re.ASCII | re.DOTALL)
+
+
+def path_part_problem(part: str) -> str | None:
+    """Why one '/'-separated part of a path cannot be a file or folder name, or None.
+
+    git's own rule (git/git read-cache.c verify_path and verify_dotfile, path.c
+    is_ntfs_dotgit, utf8.c is_hfs_dotgit): an empty part, "." and "..", and
+    ".git" in any case or NTFS/HFS+ spelling, which ``git update-index`` drops
+    with "Ignoring path" and a checkout would take for git's own folder. Also
+    refused: '\\' (a folder separator on Windows, refused by Flux's untar) and
+    a name longer than file systems take.
+    """
+    if part in ("", ".", ".."):
+        return f"{part!r} is not a file or folder name" if part else "it has an empty part ('//', or '/' at either end)"
+    if "\\" in part or "\0" in part:
+        return f"{part!r} holds '\\' or a NUL byte"
+    if _NTFS_DOTGIT.fullmatch(part) or part.translate(_HFS_IGNORED).lower() == ".git":
+        return f"{part!r} is a spelling of '.git', which git refuses to track"
+    if len(part.encode()) > MAX_NAME_BYTES:
+        return f"a name of {len(part.encode())} bytes, and file systems take at most {MAX_NAME_BYTES}"
+    return None
+
+
+def path_problem(path: str) -> str | None:
+    """Why ``path`` (relative, '/'-separated) cannot be written into git or onto a disk, or None."""
+    if not isinstance(path, str):
+        return "not a string"
+    for part in path.split("/"):
+        problem = path_part_problem(part)
+        if problem is not None:
+            return problem
+    return None
+
+
+def repository_path(field: str, value: str) -> str:
+    """A relative path git tracks as written and every checkout can hold (``path_problem``)."""
+    problem = path_problem(value)
+    if problem is not None:
+        raise ValidationError(
+            field, value, problem, "use '/'-separated names of letters, digits, '-', '_' and '.', such as 'clusters/prod'"
+        )
+    return value
+
+
 # --- Flux v2 custom resources ---------------------------------------------------
 
 # The pattern every Flux CRD puts on its durations (interval, timeout, retryInterval ...).

@@ -22,6 +22,7 @@ from cdk8s_flux.layout import (
     object_file_name,
 )
 from cdk8s_flux.manifests import ManifestFile, parse_file
+from cdk8s_flux.validation import path_part_problem
 
 
 def manifest(path: str, *objects: dict) -> ManifestFile:
@@ -176,6 +177,36 @@ def test_distinct_objects_never_share_a_file(keys: list[ObjectKey]) -> None:
     names = [object_file_name(k, qualify_group=len(groups[k.kind.lower()]) > 1) for k in keys]
     assert len(set(names)) == len(names)
     assert all("/" not in n and n.count("_") in (1, 2) for n in names)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.builds(
+        ObjectKey,
+        group=st.text(max_size=300),
+        kind=st.text(min_size=1, max_size=300),
+        namespace=st.text(max_size=300),
+        name=st.text(min_size=1, max_size=300),
+    ),
+    st.booleans(),
+)
+def test_an_object_file_name_is_always_one_git_and_disks_take(key: ObjectKey, qualify: bool) -> None:
+    # Percent-encoded parts, '_' between them, '.yaml' at the end, at most 255 bytes: never '..' or a '.git'.
+    assert path_part_problem(object_file_name(key, qualify_group=qualify)) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "chart"),
+    [("...yaml", ".."), ("..k8s.yaml", "."), (".git.k8s.yaml", ".git"), (".GIT/a.yaml", ".GIT"), ("git~1.yaml", "git~1"),
+     (".k8s.yaml", "")],
+)
+def test_a_chart_whose_folder_git_would_drop_or_that_leaves_the_layout_is_refused(path: str, chart: str) -> None:
+    # GIVEN synthesized files whose chart name is no folder name git keeps
+    files = [manifest(path, configmap("a", "web")), manifest("web.k8s.yaml", configmap("b", "web"))]
+    # THEN the layout refuses them, naming the chart and the file, instead of writing ../ or a .git folder
+    with pytest.raises(LayoutError) as raised:
+        build_layout(files)
+    assert f"chart {chart!r} (from {path})" in str(raised.value) and "Fix:" in str(raised.value)
 
 
 # --- files and kustomize ----------------------------------------------------------

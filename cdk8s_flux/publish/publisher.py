@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from cdk8s_flux import __version__
 from cdk8s_flux import changes as diff
@@ -28,7 +28,7 @@ from cdk8s_flux.pipeline import CheckPolicy
 from cdk8s_flux.progress import Progress, plural, silent
 from cdk8s_flux.publish.branch import fetch_tip
 from cdk8s_flux.source import SourceCommit, check_working_tree, open_repository, source_commit
-from cdk8s_flux.validation import git_branch, relative_path
+from cdk8s_flux.validation import git_branch, relative_path, repository_path
 
 #: The trailer every manifests commit carries: the commit it was rendered from.
 SOURCE_TRAILER = "Source-Commit"
@@ -67,11 +67,13 @@ class PublishOptions:
     def __post_init__(self) -> None:
         relative_path("path", self.path)
         clean = posixpath.normpath(self.path)
-        if clean in (".", "") or ".git" in PurePosixPath(clean).parts:
+        if clean in (".", ""):
             raise ValidationError(
                 "path", self.path, "publish replaces everything under it, so it must be a folder of the branch",
                 "give a sub-folder such as 'dist'",
             )
+        # git would silently leave such a folder out of the commit (see validation.path_part_problem).
+        repository_path("path", clean)
         object.__setattr__(self, "path", clean)
         if not self.remote or self.remote != self.remote.strip() or self.remote.startswith("-") or " " in self.remote:
             raise ValidationError("remote", self.remote, "not a usable git remote", "give a remote name such as 'origin', or a URL")
@@ -230,6 +232,29 @@ class _Publisher:
         env = _identity(self.git, self.options)
         return self.git.run("commit-tree", tree, *parents, "-F", "-", input=message.encode(), env=env).strip()
 
+    def check_tree(self, commit: str) -> None:
+        """Refuse ``commit`` unless its ``path`` holds exactly the layout, byte for byte.
+
+        ``git update-index`` skips a path it will not track ("Ignoring path") and
+        succeeds, so what it wrote is read back rather than trusted.
+        """
+        entries = self.git.ls_tree(commit, self.options.path)
+        written = {p: e.object_id if e.mode == _FILE_MODE else f"{e.mode}:{e.object_id}" for p, e in entries.items()}
+        if written == self.ids:
+            return
+        missing = sorted(p for p in self.ids if written.get(p) != self.ids[p])
+        extra = sorted(p for p in written if p not in self.ids)
+        detail = "; ".join(
+            part for part in (
+                f"{plural(len(missing), 'file')} of the layout missing or different, such as {missing[0]}" if missing else "",
+                f"{plural(len(extra), 'file')} not in the layout, such as {extra[0]}" if extra else "",
+            ) if part
+        )
+        raise GitError(
+            f"git built a commit whose {self.options.path}/ is not the layout ({detail}); nothing was pushed. "
+            "Fix: give those files names git tracks as written (no '.git' or '..' parts)"
+        )
+
 
 def publish_layout(
     repo: Path,
@@ -271,6 +296,7 @@ def _publish(
             changes = publisher.object_changes(old, changes)
             return PublishResult("dry run", source, changes, attempts=attempt, target=target)
         commit = publisher.build_commit(tip, old, changes, source)
+        publisher.check_tree(commit)
         progress(f"committed {commit[:12]} ({changes.summary()})")
         if git.push(options.remote, commit, options.branch):
             progress(f"pushed to {options.remote} {options.branch}")
