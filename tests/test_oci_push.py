@@ -168,6 +168,25 @@ def test_detached_head_revisions(world: GitWorld, registry: Registry) -> None:
     assert json.loads(given.stdout)["revision"] == "v1.0.0@sha1:abc"
 
 
+def test_the_digest_ci_pushes_is_reproduced_locally_on_the_same_branch(world: GitWorld, registry: Registry) -> None:
+    # GIVEN the digest of a push on branch main, as a developer makes it
+    repo = world.source(REMOTE, APP)
+    head = world.git("rev-parse", "HEAD", cwd=repo).strip()
+    local = json.loads(push(world, repo, registry.ref(), "--insecure-registry", "--dry-run", "--format", "json").stdout)
+    # WHEN CI pushes the same commit from a detached HEAD, naming the branch as GitHub Actions does
+    world.git("checkout", "-q", "--detach", cwd=repo)
+    ci = json.loads(push(world, repo, registry.ref(), "--insecure-registry", "--dry-run", "--format", "json",
+                         env={"GITHUB_REF_NAME": "main", "GITHUB_SHA": head}).stdout)
+    # THEN the digest is the same; without the branch it differs, and --revision brings it back
+    assert ci["digest"] == local["digest"]
+    bare = json.loads(push(world, repo, registry.ref(), "--insecure-registry", "--dry-run", "--format", "json",
+                           env={"GITHUB_REF_NAME": "", "CI_COMMIT_REF_NAME": ""}).stdout)
+    assert bare["digest"] != local["digest"]
+    again = json.loads(push(world, repo, registry.ref(), "--insecure-registry", "--dry-run", "--format", "json",
+                            "--revision", local["revision"], env={"GITHUB_REF_NAME": "", "CI_COMMIT_REF_NAME": ""}).stdout)
+    assert again["digest"] == local["digest"]
+
+
 # --- credentials ---------------------------------------------------------------------
 
 
