@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -41,7 +42,7 @@ def _free_port() -> int:
 class Registry:
     """``docker-registry serve`` on 127.0.0.1 with its storage and log in ``root``."""
 
-    def __init__(self, root: Path, htpasswd: Path | None = None) -> None:
+    def __init__(self, root: Path, htpasswd: Path | None = None, tls: tuple[Path, Path] | None = None) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self.port = _free_port()
@@ -49,11 +50,14 @@ class Registry:
         self.log = root / "registry.log"
         self.config = root / "config.yml"
         auth = f"auth:\n  htpasswd:\n    realm: test-realm\n    path: {htpasswd}\n" if htpasswd else ""
+        self.scheme = "https" if tls else "http"
+        secure = f"  tls:\n    certificate: {tls[0]}\n    key: {tls[1]}\n" if tls else ""
         self.config.write_text(
             "version: 0.1\n"
             "log:\n  level: info\n"
             f"storage:\n  filesystem:\n    rootdirectory: {self.storage}\n  delete:\n    enabled: true\n"
             f"http:\n  addr: 127.0.0.1:{self.port}\n"
+            + secure
             + auth
         )
         self._log_handle = self.log.open("wb")
@@ -75,7 +79,7 @@ class Registry:
             if self.process.poll() is not None:
                 raise RuntimeError(f"docker-registry exited: {self.log.read_text(errors='replace')[-2000:]}")
             try:
-                urllib.request.urlopen(f"http://{self.host}/v2/", timeout=1)
+                urllib.request.urlopen(f"{self.scheme}://{self.host}/v2/", timeout=1, context=ssl._create_unverified_context())
                 return
             except urllib.error.HTTPError:
                 return  # 401 from the auth registry: it is up
@@ -137,6 +141,24 @@ def auth_registry(tmp_path: Path) -> Iterator[Registry]:
     ).stdout.strip()
     htpasswd.write_text(line + "\n")
     server = Registry(root, htpasswd=htpasswd)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def tls_registry(tmp_path: Path) -> Iterator[Registry]:
+    """A registry that speaks HTTPS only, with a self-signed certificate made by openssl."""
+    root = tmp_path / "tls-registry"
+    root.mkdir()
+    cert, key = root / "cert.pem", root / "key.pem"
+    subprocess.run(
+        [_binary("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        capture_output=True, check=True,
+    )
+    server = Registry(root, tls=(cert, key))
     try:
         yield server
     finally:

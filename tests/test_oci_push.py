@@ -20,7 +20,7 @@ import pytest
 
 from cli import run_cli
 from gitfixtures import GitWorld, world  # noqa: F401  (fixture)
-from registry import PASSWORD, USER, Registry, auth_registry, registry  # noqa: F401  (fixtures)
+from registry import PASSWORD, USER, Registry, auth_registry, registry, tls_registry  # noqa: F401  (fixtures)
 
 CONFIGMAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "web"}, "data": {"k": "1"}}
 APP = {"web": [CONFIGMAP]}
@@ -345,3 +345,10 @@ def test_a_semver_target_takes_version_tags_only(world: GitWorld, registry: Regi
     assert refused.returncode == 2 and "semver" in refused.stderr
     accepted = push(world, repo, registry.ref(tag="v1.2.0"), "--insecure-registry")
     assert accepted.returncode == 0, accepted.stderr
+
+
+def test_plain_http_against_a_tls_registry_says_so(world: GitWorld, tls_registry: Registry) -> None:
+    repo = world.source(REMOTE, APP)
+    result = push(world, repo, tls_registry.ref(), "--insecure-registry")
+    assert result.returncode == 1
+    assert "speaks HTTPS" in result.stderr and "--insecure-registry" in result.stderr

@@ -274,8 +274,7 @@ class RegistryClient:
         response = self._raw(method, url, data, headers, stream)
         if response.status_code == 401 and self._authenticate(response, headers):
             response = self._raw(method, url, data, headers, stream)
-        if response.status_code == 400 and self.insecure and "HTTPS" in response.text[:500]:
-            # The answer of a TLS server to a plain HTTP request (Go's net/http, nginx and others say so).
+        if response.status_code == 400 and self.insecure and self._speaks_https(url):
             raise RegistryError(
                 f"registry {self.reference.registry} speaks HTTPS, and plain HTTP was asked for. "
                 "Fix: drop the plain-HTTP option (insecure_registry)"
@@ -292,6 +291,11 @@ class RegistryClient:
                 f"registry {self.reference.registry} failed with HTTP {response.status_code}{self._said(response)}. Fix: try again later"
             )
         return response
+
+    def _speaks_https(self, url: str) -> bool:
+        """Whether a 400 is a TLS server's answer to plain HTTP (Go's net/http and nginx say so in the body)."""
+        probe = self._raw("GET", url.split("/v2/", 1)[0] + "/v2/", None, {}, False)
+        return probe.status_code == 400 and "HTTPS" in probe.text[:500]
 
     @staticmethod
     def _said(response: Any) -> str:
