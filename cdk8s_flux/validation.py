@@ -7,7 +7,7 @@ Each check returns the value unchanged when it is valid and raises
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from posixpath import normpath
 from urllib.parse import urlsplit
 
@@ -207,7 +207,7 @@ def path_part_problem(part: str) -> str | None:
     if "\\" in part or "\0" in part:
         return f"{part!r} holds '\\' or a NUL byte"
     if _NTFS_DOTGIT.fullmatch(part) or part.translate(_HFS_IGNORED).lower() == ".git":
-        return f"{part!r} is a spelling of '.git', which git refuses to track"
+        return f"{part!r} names git's own folder ('.git' in any case or NTFS/HFS+ spelling), which git refuses to track"
     if len(part.encode()) > MAX_NAME_BYTES:
         return f"a name of {len(part.encode())} bytes, and file systems take at most {MAX_NAME_BYTES}"
     return None
@@ -221,6 +221,22 @@ def path_problem(path: str) -> str | None:
         problem = path_part_problem(part)
         if problem is not None:
             return problem
+    return None
+
+
+def tree_problem(paths: Iterable[str]) -> str | None:
+    """Why ``paths`` (each already free of ``path_problem``) cannot be files of one folder, or None.
+
+    A path that is both a file and the folder of another cannot be written,
+    as git refuses it ("appears as both a file and as a directory").
+    """
+    files = set(paths)
+    for path in sorted(files):
+        parts = path.split("/")
+        for end in range(1, len(parts)):
+            folder = "/".join(parts[:end])
+            if folder in files:
+                return f"{folder!r} is a file and the folder of {path!r}"
     return None
 
 

@@ -7,19 +7,24 @@ The unsafe-path rules are fluxcd/pkg ``tar/tar.go`` ``Untar`` (``validRelPath``,
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
+import os
+import resource
+import subprocess
 import tarfile
+import zlib
 from pathlib import Path
 
 import pytest
 
 from cdk8s_flux.errors import ArtifactError
-from cdk8s_flux.oci.artifact import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, Blob, config_json, manifest_json, sha256_digest
+from cdk8s_flux.oci.artifact import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, Blob, config_json, manifest_json
 from cdk8s_flux.oci.pull import compare, unpack
 from cdk8s_flux.oci.reference import parse_reference
 from cdk8s_flux.oci.registry import RegistryClient
-from cli import run_cli
+from cli import CLI, run_cli
 from gitfixtures import GitWorld, world  # noqa: F401  (fixture)
 from registry import Registry, registry  # noqa: F401  (fixture)
 
@@ -54,11 +59,20 @@ def entry(name: str, data: bytes | None = b"x", kind: bytes = tarfile.REGTYPE, l
     return info, data if kind == tarfile.REGTYPE else None
 
 
+def inflated_digest(layer: bytes) -> str:
+    """The sha256 of the tar in ``layer``, inflated a chunk at a time (a bomb must not fill the test's memory)."""
+    inflate, digest, rest = zlib.decompressobj(wbits=31), hashlib.sha256(), layer
+    while rest:
+        digest.update(inflate.decompress(rest, 1 << 20))
+        rest = inflate.unconsumed_tail
+    return "sha256:" + digest.hexdigest()
+
+
 def push_raw(registry: Registry, layer: bytes, tag: str = "crafted") -> None:
     """Push an artifact with ``layer`` as is, bypassing our own builder (what another tool could push)."""
     client = RegistryClient(parse_reference(registry.ref(tag=tag)), insecure=True)
     layer_blob = Blob(CONTENT_MEDIA_TYPE, layer)
-    config = Blob(CONFIG_MEDIA_TYPE, config_json(sha256_digest(gzip.decompress(layer))))
+    config = Blob(CONFIG_MEDIA_TYPE, config_json(inflated_digest(layer)))
     for blob in (layer_blob, config):
         client.upload_blob(blob)
     client.put_manifest(tag, manifest_json(config, [layer_blob], {}))
@@ -178,3 +192,109 @@ def test_compare_lists_files_then_objects() -> None:
     changes = compare({"a.yaml": b"kind: ConfigMap\nmetadata: {name: a}\n"}, {"b.yaml": "kind: ConfigMap\nmetadata: {name: a}\n"})
     assert [(c.status, c.what) for c in changes.files] == [("removed", "a.yaml"), ("added", "b.yaml")]
     assert changes.objects == ()
+
+
+# --- what the artifact may hold when it is written to a disk -----------------------
+
+
+FSMONITOR = b"[core]\n\tfsmonitor = touch owned\n"
+
+
+@pytest.mark.parametrize("name", [".git/config", "web/.git/config", ".GIT/config", "git~1/config", ".git./config", ".git"])
+def test_a_git_folder_in_the_artifact_makes_it_unusable(name: str) -> None:
+    # git would run the core.fsmonitor of an extracted .git/config on the next 'git status'
+    with pytest.raises(ArtifactError, match="'.git'"):
+        unpack(gzipped_tar([entry("ok.yaml"), entry(name, FSMONITOR)]))
+
+
+def test_pull_refuses_an_artifact_holding_a_git_folder_and_writes_nothing(world: GitWorld, registry: Registry, tmp_path: Path) -> None:
+    repo = pushed_app(world, registry)
+    push_raw(registry, gzipped_tar([entry("ok.yaml"), entry(".git/", None, tarfile.DIRTYPE), entry(".git/config", FSMONITOR)]))
+    out = tmp_path / "out"
+    for extra in (("-o", str(out)), ()):
+        result = pull(world, repo, registry.ref(tag="crafted"), *extra)
+        assert result.returncode == 1, result.stderr
+        assert "'.git'" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([entry("a"), entry("a/b.yaml")], "'a' is a file and the folder of 'a/b.yaml'"),
+        ([entry("a/b.yaml"), entry("a")], "'a' is a file and the folder of 'a/b.yaml'"),
+        ([entry("a"), entry("a/", None, tarfile.DIRTYPE)], "'a' is a file and a folder"),
+        ([entry("x" * 300 + ".yaml")], "a name of 305 bytes"),
+        ([entry("web/" + "é" * 200)], "a name of 400 bytes"),
+    ],
+)
+def test_an_artifact_no_disk_can_hold_is_refused(entries: list, message: str) -> None:
+    with pytest.raises(ArtifactError, match=message):
+        unpack(gzipped_tar(entries))
+
+
+def test_plain_pull_refuses_what_pull_o_could_not_write(world: GitWorld, registry: Registry) -> None:
+    repo = pushed_app(world, registry)
+    push_raw(registry, gzipped_tar([entry("a", b"k: v\n"), entry("a/b.yaml")]))
+    result = pull(world, repo, registry.ref(tag="crafted"))
+    assert result.returncode == 1, result.stderr
+    assert "both" not in result.stdout and "'a' is a file and the folder of 'a/b.yaml'" in result.stderr
+
+
+# --- the size cap -------------------------------------------------------------------
+
+
+def zeros_bomb(size: int, name: str = "big.yaml") -> bytes:
+    """A gzipped tar holding one file of ``size`` zero bytes, compressed a chunk at a time (about 1000:1)."""
+    info = tarfile.TarInfo(name)
+    info.size = size
+    deflate = zlib.compressobj(9, wbits=31)
+    out = [deflate.compress(info.tobuf(format=tarfile.GNU_FORMAT))]
+    chunk = bytes(1 << 20)
+    for start in range(0, size, len(chunk)):
+        out.append(deflate.compress(chunk[: min(len(chunk), size - start)]))
+    out.append(deflate.compress(bytes(-size % 512 + 1024)))
+    out.append(deflate.flush())
+    return b"".join(out)
+
+
+def test_unpack_counts_files_as_flux_does_and_refuses_past_the_cap() -> None:
+    # GIVEN 100 files of 1 KiB: 100 KiB of files, as fluxcd/pkg tar counts them (header sizes)
+    layer = gzipped_tar([entry(f"f{i}.yaml", b"x" * 1024) for i in range(100)])
+    assert len(unpack(layer, max_size=100 * 1024)[0]) == 100
+    with pytest.raises(ArtifactError, match=r"more than 102399 bytes.*max_size"):
+        unpack(layer, max_size=100 * 1024 - 1)
+
+
+def test_a_small_cap_refuses_a_modest_bomb_before_inflating_it(world: GitWorld, registry: Registry, tmp_path: Path) -> None:
+    # GIVEN a 32 MiB file of zeros, a layer of a few KiB
+    repo = pushed_app(world, registry)
+    push_raw(registry, zeros_bomb(32 << 20))
+    out = tmp_path / "out"
+    # WHEN it is pulled with a 1 MiB cap
+    result = pull(world, repo, registry.ref(tag="crafted"), "--max-size", str(1 << 20), "-o", str(out))
+    # THEN it is refused, naming the cap and the flag that raises it
+    assert result.returncode == 1, result.stderr
+    assert "1048576 bytes" in result.stderr and "--max-size" in result.stderr
+    assert not out.exists()
+
+
+def test_the_default_cap_refuses_a_gigabyte_bomb_in_bounded_memory(world: GitWorld, registry: Registry, tmp_path: Path) -> None:
+    # GIVEN a layer of about 1 MB that inflates to 1 GiB
+    repo = pushed_app(world, registry)
+    layer = zeros_bomb(1 << 30)
+    assert len(layer) < 2 << 20
+    push_raw(registry, layer)
+    # WHEN it is pulled by a process that may map at most 1 GiB (the bomb cannot fit, and a regression fails here)
+    limit = 1 << 30
+
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    result = subprocess.run(
+        [str(CLI), "pull", registry.ref(tag="crafted"), "--insecure-registry", "-o", str(tmp_path / "out")],
+        cwd=repo, env={**os.environ, **world.env}, capture_output=True, text=True, timeout=300, preexec_fn=bounded, check=False,
+    )
+    # THEN fluxcd/pkg's 100 MiB cap refuses it with our error, not a MemoryError
+    assert result.returncode == 1, result.stderr
+    assert "104857600 bytes" in result.stderr and "Traceback" not in result.stderr

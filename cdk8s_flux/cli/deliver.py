@@ -201,7 +201,7 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _pull(args: argparse.Namespace) -> int:
-    from cdk8s_flux.oci.pull import compare, pull
+    from cdk8s_flux.oci.pull import DEFAULT_MAX_SIZE, compare, pull
     from cdk8s_flux.oci.reference import parse_reference
     from cdk8s_flux.oci.registry import RegistryClient, find_credentials
     from cdk8s_flux.progress import plural
@@ -210,7 +210,8 @@ def _pull(args: argparse.Namespace) -> int:
     reference = parse_reference(args.reference, "reference")
     credentials = find_credentials(reference.registry, args.creds)
     client = RegistryClient(reference, credentials, insecure=args.insecure_registry)
-    pulled = pull(reference, client, progress=v.progress)
+    max_size = DEFAULT_MAX_SIZE if args.max_size is None else args.max_size
+    pulled = pull(reference, client, progress=v.progress, max_size=max_size)
     if args.output:
         from cdk8s_flux.atomic import replace_dir
 
@@ -278,6 +279,10 @@ def _add_oci_parsers(commands: argparse._SubParsersAction) -> None:
     pull.add_argument("app_dir", nargs="?", default=None, metavar="APP_DIR", help="the app to --verify against (default: .)")
     pull.add_argument("-o", "--output", metavar="DIR", help="extract the files into DIR, replacing it atomically")
     pull.add_argument("--verify", action="store_true", help="compare the files with what the app renders now, file by file")
+    pull.add_argument(
+        "--max-size", type=int, metavar="BYTES",
+        help="most bytes of files the artifact may hold (default: 104857600, the 100 MiB cap of Flux's untar)",
+    )
     v.add_format(pull, "the listing: text, or digest, annotations and files as JSON")
     pull.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     _add_registry_arguments(pull)

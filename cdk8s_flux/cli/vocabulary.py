@@ -62,6 +62,8 @@ FIELD_FLAGS = {
     "timeout": "--timeout",
     "components": "--components",
     "components_extra": "--components-extra",
+    "max_size": "--max-size",
+    "output": "--output",
 }
 # Inside a message's text, names that cannot be ordinary words are rewritten anywhere; the others
 # only where the library marks them as field names, in parentheses ("(creds)") or leading ("verbose shows").

@@ -5,18 +5,24 @@ whose first layer is a gzipped tar. The layer's size and digest are checked
 against the manifest, and its entries are read with source-controller's rules
 (fluxcd/pkg ``tar.Untar``): a name that is empty, absolute, holds ``\\`` or
 ``..`` makes the whole artifact unusable, symlinks are skipped, other special
-files are refused. The files can then be written to a folder (atomically) or
-compared with what the app renders now.
+files are refused. Since the files may be written to a folder here, the
+artifact is also refused, whole, when a name is one no disk or git checkout
+should get (``validation.path_problem``: a ``.git`` part in any spelling,
+whose ``config`` git would run hooks and ``core.fsmonitor`` from, a name over
+255 bytes) or a path is both a file and a folder. The tar is inflated as a
+stream and refused past a size cap. The files can then be written to a folder
+(atomically) or compared with what the app renders now.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import posixpath
 import tarfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +38,7 @@ from cdk8s_flux.oci.artifact import (
 from cdk8s_flux.oci.reference import Reference
 from cdk8s_flux.oci.registry import RegistryClient
 from cdk8s_flux.progress import Progress, plural, silent
+from cdk8s_flux.validation import integer, path_problem, tree_problem
 
 _INDEX_MEDIA_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
 
@@ -63,28 +70,92 @@ class PulledArtifact:
         }
 
 
+# fluxcd/pkg tar/tar.go: DefaultMaxUntarSize = 100 << (10 * 2), the bytes Untar extracts unless told
+# otherwise, counted as the sum of the entries' declared sizes. (source-controller's OCIRepository
+# reconciler itself calls Untar with WithMaxUntarSize(-1), so a bigger artifact may still reach Flux:
+# max_size raises the cap here.)
+DEFAULT_MAX_SIZE = 100 << 20
+# Headers and padding of the tar, beyond the files' sizes, allowed while inflating.
+_TAR_OVERHEAD = 1 << 20
+
+
 def _unsafe(name: str) -> bool:
     """What fluxcd/pkg ``tar.Untar`` refuses (``validRelPath``), plus any '..' part."""
     return name == "" or "\\" in name or name.startswith("/") or ".." in name.split("/")
 
 
-def unpack(layer: bytes, where: str = "the layer") -> tuple[dict[str, bytes], tuple[str, ...]]:
-    """The regular files of a gzipped tar (path to content) and the entries skipped, as source-controller extracts it."""
+class _Inflating(io.RawIOBase):
+    """The tar of a gzipped layer as it inflates, refused once it grows past ``limit`` bytes.
+
+    tarfile reads long-name and PAX headers whole; counting here bounds them too.
+    """
+
+    def __init__(self, layer: bytes, limit: int, refuse: Callable[[], ArtifactError]) -> None:
+        super().__init__()
+        self._gzip = gzip.GzipFile(fileobj=io.BytesIO(layer), mode="rb")
+        self._limit = limit
+        self._refuse = refuse
+        self._inflated = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._gzip.read(size if 0 <= size <= 1 << 20 else 1 << 20)
+        self._inflated += len(data)
+        if self._inflated > self._limit:
+            raise self._refuse()
+        return data
+
+
+def _entry_problem(name: str) -> str | None:
+    if _unsafe(name):
+        return f"the unsafe path {name!r} (absolute, '..' or '\\'); source-controller refuses the artifact"
+    problem = path_problem(posixpath.normpath(name))
+    if problem is not None:
+        return f"the path {name!r}, which no disk or git checkout should get: {problem}"
+    return None
+
+
+def unpack(
+    layer: bytes, where: str = "the layer", max_size: int = DEFAULT_MAX_SIZE
+) -> tuple[dict[str, bytes], tuple[str, ...]]:
+    """The regular files of a gzipped tar (path to content) and the entries skipped, as source-controller extracts it.
+
+    The entries' sizes may add up to ``max_size`` bytes, as fluxcd/pkg ``tar.Untar``
+    counts them; the tar is inflated as a stream, never past that plus its headers.
+    """
+    integer("max_size", max_size, minimum=1)
     if layer[:2] != b"\x1f\x8b":
         raise ArtifactError(f"{where} is not gzip-compressed; source-controller extracts only gzipped tar layers")
+
+    def too_big() -> ArtifactError:
+        return ArtifactError(
+            f"{where} holds more than {max_size} bytes of files, the cap of fluxcd/pkg's untar "
+            f"(DefaultMaxUntarSize, {DEFAULT_MAX_SIZE} bytes). Fix: if the artifact is meant to be that big, "
+            "raise the cap (max_size)"
+        )
+
     files: dict[str, bytes] = {}
+    folders: set[str] = set()
     skipped: list[str] = []
+    counted = 0
+    stream = _Inflating(layer, 2 * max_size + _TAR_OVERHEAD, too_big)
     try:
-        with tarfile.open(fileobj=io.BytesIO(layer), mode="r:gz") as archive:
+        with tarfile.open(fileobj=stream, mode="r|") as archive:
             for member in archive:
-                if _unsafe(member.name):
-                    raise ArtifactError(
-                        f"{where} holds the unsafe path {member.name!r} (absolute, '..' or '\\'); source-controller refuses the artifact"
-                    )
+                counted += member.size
+                if counted > max_size:
+                    raise too_big()
                 name = posixpath.normpath(member.name)
-                if member.isdir() or name == ".":
+                if name == "." and member.isdir():
                     continue
-                if member.issym():
+                problem = _entry_problem(member.name)
+                if problem is not None:
+                    raise ArtifactError(f"{where} holds {problem}. Fix: push the artifact without that path")
+                if member.isdir():
+                    folders.add(name)
+                elif member.issym():
                     skipped.append(f"{name} (symlink to {member.linkname})")
                 elif member.isreg():
                     handle = archive.extractfile(member)
@@ -94,10 +165,14 @@ def unpack(layer: bytes, where: str = "the layer") -> tuple[dict[str, bytes], tu
                     raise ArtifactError(f"{where} holds {name!r}, a {kind}; Flux extracts only files and folders")
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise ArtifactError(f"{where} is not a readable gzipped tar ({exc})") from None
+    both = sorted(folders & files.keys())
+    problem = f"{both[0]!r} is a file and a folder" if both else tree_problem(files)
+    if problem is not None:
+        raise ArtifactError(f"{where} cannot be extracted: {problem}; no disk can hold both. Fix: rename one of them")
     return files, tuple(skipped)
 
 
-def fetch(client: RegistryClient, ref: str) -> PulledArtifact:
+def fetch(client: RegistryClient, ref: str, max_size: int = DEFAULT_MAX_SIZE) -> PulledArtifact:
     """The artifact ``ref`` (a tag or ``sha256:`` digest) names in ``client``'s repository, checked and unpacked."""
     repository = Reference(client.reference.registry, client.reference.repository)
     data, media_type = client.get_manifest(ref)
@@ -131,7 +206,7 @@ def fetch(client: RegistryClient, ref: str) -> PulledArtifact:
             f"the layer the registry sent ({len(blob)} bytes, {sha256_digest(blob)}) is not the one the manifest names "
             f"({layer.get('size')} bytes, {layer['digest']})"
         )
-    files, skipped = unpack(blob, f"the layer of {repository.url}@{digest}")
+    files, skipped = unpack(blob, f"the layer of {repository.url}@{digest}", max_size)
     return PulledArtifact(
         reference=repository,
         digest=digest,
@@ -156,11 +231,14 @@ def compare(pulled: Mapping[str, bytes], rendered: Mapping[str, str | bytes]) ->
 
 
 def pull(
-    reference: Reference, client: RegistryClient, progress: Progress = silent
+    reference: Reference, client: RegistryClient, progress: Progress = silent, max_size: int = DEFAULT_MAX_SIZE
 ) -> PulledArtifact:
-    """Fetch ``reference`` (by digest when it has one, else by tag) and report what Flux would see."""
+    """Fetch ``reference`` (by digest when it has one, else by tag) and report what Flux would see.
+
+    ``max_size`` caps the bytes of the files the layer may inflate to.
+    """
     ref = reference.digest or reference.tag or "latest"
-    pulled = fetch(client, ref)
+    pulled = fetch(client, ref, max_size)
     progress(f"pulled {pulled.url}: {plural(len(pulled.files), 'file')}")
     for warning in pulled.warnings:
         progress(f"note: {warning}")
