@@ -11,6 +11,15 @@ checked strictly, where the API server would prune an unknown field silently:
   chosen by ``flux_release_for``; by default the one embedded in the package).
 
 A kind no schema is known for is a problem, unless ``allow_unknown_kinds``.
+An apiVersion in the group ``core`` is always one: the core group has no name
+(``v1``), and the API server serves no group ``core``.
+
+An object SOPS encrypted is checked without its top-level ``sops`` mapping, which
+kustomize-controller strips when it decrypts (see ``cdk8s_flux.secrets``).
+
+Messages never show a value of a Secret's ``data`` or ``stringData``, nor a
+SOPS-encrypted value: a placeholder such as ``<secret list>`` says what kind of
+value it is. Any value a message quotes is cut to ``QUOTED`` characters.
 """
 
 from __future__ import annotations
@@ -24,9 +33,19 @@ from pathlib import Path
 from typing import Any
 
 from cdk8s_flux.errors import CdkFluxError, RefusedContentError, ValidationError
+from cdk8s_flux.secrets import FieldPath, is_encrypted_value, is_sops_encrypted, value_fields
 
 #: Problems listed in one error before "and N more".
 SHOWN = 20
+
+#: The most characters of a value one message quotes; a longer one is cut, ending in "…".
+QUOTED = 200
+#: The most characters of one message.
+MESSAGE_LIMIT = 1000
+
+# The shapes of a kind and of an apiVersion Kubernetes can serve; anything else has no schema file.
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
+_API_VERSION = re.compile(r"(?:[a-z0-9][a-z0-9.-]{0,252}/)?[a-z0-9]{1,63}")
 
 _CRD_KIND = "CustomResourceDefinition"
 
@@ -139,6 +158,8 @@ def _core_validator(schema_set: str, kind: str, api_version: str) -> Any | None:
     from kubernetes_validate import utils
     from referencing import Registry, Resource
 
+    if not _KIND.fullmatch(kind) or not _API_VERSION.fullmatch(api_version):
+        return None
     # kubernetes-validate's file naming: rbac.authorization.k8s.io/v1 -> rbac-v1
     mangled = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     try:
@@ -149,10 +170,96 @@ def _core_validator(schema_set: str, kind: str, api_version: str) -> Any | None:
     return jsonschema.validators.Draft202012Validator(schema, registry=registry)
 
 
+def cut(text: str, limit: int = QUOTED) -> str:
+    """``text``, or its first ``limit - 1`` characters and "…"."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    names: dict[type, str] = {dict: "mapping", list: "list", str: "string", type(None): "null"}
+    return next((name for cls, name in names.items() if isinstance(value, cls)), "value")
+
+
+def _hidden(at: FieldPath, value: Any, fields: list[FieldPath]) -> bool:
+    """Whether the value at path ``at`` is a Secret's value: under a value field, or the field itself when no mapping."""
+    return any(at[: len(f)] == f and (len(at) > len(f) or not isinstance(value, dict)) for f in fields)
+
+
+def quoted(value: Any, at: FieldPath = (), fields: list[FieldPath] | None = None, limit: int = QUOTED) -> str:
+    """``repr(value)`` (found at path ``at`` of an object) cut to ``limit``, Secret and SOPS-encrypted values as placeholders.
+
+    ``fields`` are the object's value fields (``secrets.value_fields``). Only as
+    much of ``value`` is read as the limit lets show.
+    """
+    parts: list[str] = []
+    size = 0
+
+    def put(text: str) -> None:
+        nonlocal size
+        parts.append(text[: limit + 1])
+        size += len(parts[-1])
+
+    def walk(item: Any, here: FieldPath) -> None:
+        if size > limit:
+            return
+        if _hidden(here, item, fields or []):
+            put(f"<secret {_kind_of(item)}>")
+        elif is_encrypted_value(item):
+            put("<encrypted string>")
+        elif isinstance(item, (dict, list)):
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            put("{" if isinstance(item, dict) else "[")
+            for index, (key, child) in enumerate(pairs):
+                if size > limit:
+                    return
+                put((", " if index else "") + (f"{key!r}: " if isinstance(item, dict) else ""))
+                walk(child, (*here, key))
+            put("}" if isinstance(item, dict) else "]")
+        elif isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > 10_000:
+            put(f"<an integer of about {int(item.bit_length() * 0.30103)} digits>")  # repr would refuse it
+        else:
+            put(repr(item))
+
+    walk(value, at)
+    return cut("".join(parts), limit)
+
+
+def _hidden_values(value: Any, at: FieldPath, fields: list[FieldPath]) -> Iterable[Any]:
+    """The scalar Secret values within ``value``."""
+    todo = [(at, value)]
+    while todo:
+        here, item = todo.pop()
+        if isinstance(item, (dict, list)):
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            todo.extend(((*here, key), child) for key, child in pairs)
+        elif _hidden(here, item, fields):
+            yield item
+
+
+def _message(error: Any, fields: list[FieldPath]) -> str:
+    """jsonschema's message, the value it quotes cut and masked; never a Secret value, whatever the rule."""
+    at = tuple(error.absolute_path)
+    message = error.message
+    shown = quoted(error.instance, at, fields)
+    original = repr(error.instance)
+    if shown != original:
+        message = message.replace(original, shown, 1)
+    touched = [f for f in fields if f[: len(at)] == at or at[: len(f)] == f]
+    if touched and any(repr(v) in message for v in _hidden_values(error.instance, at, touched)):
+        message = f"the value (a Secret's, not shown) fails the {error.validator!r} rule of its schema"
+    return cut(message, MESSAGE_LIMIT)
+
+
 def _errors(validator: Any, obj: dict[str, Any]) -> list[tuple[str, str]]:
-    """``(field path, message)`` of every error, in field order."""
-    errors = sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
-    return [(".".join(str(p) for p in e.absolute_path), e.message) for e in errors]
+    """``(field path, message)`` of every error, in field order; a SOPS-encrypted object without its ``sops``."""
+    checked = {k: v for k, v in obj.items() if k != "sops"} if is_sops_encrypted(obj) else obj
+    fields = value_fields(obj)
+    errors = sorted(validator.iter_errors(checked), key=lambda e: list(map(str, e.absolute_path)))
+    return [(".".join(str(p) for p in e.absolute_path), _message(e, fields)) for e in errors]
 
 
 def core_problems(obj: dict[str, Any], version: str) -> list[tuple[str, str]] | None:
@@ -274,6 +381,7 @@ def _is_flux_group(group: str) -> bool:
 
 
 def _unknown_kind_message(kind: str, api_version: str, upstream_set: CrdSet | None) -> str:
+    kind, api_version = cut(kind), cut(api_version)
     group = _split(api_version)[0]
     if _is_flux_group(group) and upstream_set is not None:
         kinds = sorted(k for g, k in upstream_set.served if g == group)
@@ -316,7 +424,9 @@ def validate_files(
     pending: list[int] = []  # custom resources no local CRD defines
     for index, (name, obj) in enumerate(located):
         api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
-        if _split(api_version)[0] in builtin_groups:
+        if _split(api_version)[0] == "core":
+            found[index] = [object_problem(name, obj, "apiVersion", _core_group_message(kind, builtin))]
+        elif _split(api_version)[0] in builtin_groups:
             found[index] = _builtin_problems(name, obj, version, builtin)
         elif own.defines(api_version, kind):
             found[index] = custom_problems(name, obj, own)
@@ -365,13 +475,23 @@ def refusal(problems: list[Problem], count: int) -> str:
     )
 
 
+def _core_group_message(kind: str, builtin: Mapping[tuple[str, str], frozenset[str]]) -> str:
+    served = sorted(f"{g}/{v}" if g else v for (g, k), vs in builtin.items() if k == kind for v in vs)
+    if not served:
+        return "the core API group has no name: its apiVersion is v1, and Kubernetes has no group core. Fix: write apiVersion: v1"
+    return (
+        f"the core API group has no name: Kubernetes serves {cut(kind)} as apiVersion {', '.join(served)}, "
+        f"and has no group core. Fix: write apiVersion: {served[0]}"
+    )
+
+
 def _builtin_problems(file: str, obj: dict[str, Any], version: str, builtin: Mapping[tuple[str, str], frozenset[str]]) -> list[Problem]:
     found = core_problems(obj, version)
     if found is None:
         api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
         served = sorted(f"{g}/{v}" if g else v for (g, k), vs in builtin.items() if k == kind for v in vs)
-        hint = f"; it serves {kind} as {', '.join(served)}" if served else f"; it has no kind {kind}"
-        found = [("apiVersion", f"Kubernetes {version} does not serve {kind} in {api_version}{hint}")]
+        hint = f"; it serves {kind} as {', '.join(served)}" if served else "; it has no such kind"
+        found = [("apiVersion", f"Kubernetes {version} does not serve {cut(kind)} in {cut(api_version)}{hint}")]
     return [object_problem(file, obj, path, message) for path, message in found]
 
 
@@ -424,7 +544,7 @@ def object_problem(file: str, obj: dict[str, Any], path: str, message: str) -> P
         namespace=metadata.get("namespace"),
         name=str(metadata.get("name", "")),
         path=path,
-        message=message,
+        message=cut(message, MESSAGE_LIMIT),
     )
 
 

@@ -198,3 +198,30 @@ def test_synth_checks_flux_objects_of_an_app_without_flux_install(apps: Path, tm
     # AND --no-validate writes it unchecked
     result = run_cli("synth", str(app), "-o", str(tmp_path / "out"), "--no-validate", env=offline(tmp_path))
     assert result.returncode == 0, result.stderr
+
+
+# --- no Secret value in any message -----------------------------------------------------
+
+BAD_SECRET = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "web"},
+              "stringData": {"password": ["hunter2"]}}
+
+
+def test_no_command_shows_a_secret_value(apps: Path, tmp_path: Path) -> None:
+    # GIVEN a Secret whose value is a list (a type error that would quote the value)
+    write(tmp_path / "secret.yaml", BAD_SECRET)
+    app = tmp_path / "app"
+    shutil.copytree(apps / "from-file", app)
+    (app / "objects.json").write_text(json.dumps({"db": [BAD_SECRET]}))
+    # WHEN validate, render and synth refuse it
+    results = [
+        run_cli("validate", "secret.yaml", cwd=tmp_path, env=offline(tmp_path)),
+        run_cli("validate", "secret.yaml", "--format", "json", cwd=tmp_path, env=offline(tmp_path)),
+        run_cli("render", str(app), env=offline(tmp_path)),
+        run_cli("synth", str(app), "-o", str(tmp_path / "out"), env=offline(tmp_path)),
+    ]
+    # THEN each names the field and the kind of value, never the value
+    for result in results:
+        assert result.returncode == 4, result.stderr
+        assert "hunter2" not in result.stdout + result.stderr
+        assert "stringData.password" in result.stdout + result.stderr
+        assert "<secret list> is not of type 'string', 'null'" in result.stdout + result.stderr

@@ -288,3 +288,103 @@ def test_the_python_snippets_of_the_guide_run() -> None:
     assert snippets
     for code in snippets:
         exec(compile(code, "docs/validate.md", "exec"), {})
+
+
+# --- the core group, SOPS, and what messages show -----------------------------------------
+
+SOPS = Path(__file__).resolve().parent / "data" / "sops"
+
+
+def secret(**fields: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "web"}, **fields}
+
+
+def sops_secret(name: str = "age.yaml") -> dict[str, Any]:
+    (obj,) = yaml.safe_load_all((SOPS / name).read_text())
+    return obj
+
+
+@pytest.mark.parametrize("allow_unknown_kinds", [False, True])
+def test_core_v1_is_a_problem_even_with_unknown_kinds_allowed(allow_unknown_kinds: bool) -> None:
+    # The legacy core group has no name: its one apiVersion is v1, and the API server serves no group "core".
+    (problem,) = validate_objects([{**secret(), "apiVersion": "core/v1"}], allow_unknown_kinds=allow_unknown_kinds)
+    assert (problem.kind, problem.path) == ("Secret", "apiVersion")
+    assert problem.message == (
+        "the core API group has no name: Kubernetes serves Secret as apiVersion v1, and has no group core. "
+        "Fix: write apiVersion: v1"
+    )
+
+
+@pytest.mark.parametrize("name", ["age.yaml", "pgp.yaml"])
+def test_a_sops_encrypted_secret_is_valid(name: str) -> None:
+    # kustomize-controller decrypts the object and strips its top-level sops mapping before applying it
+    assert validate_objects([sops_secret(name)]) == []
+
+
+def test_a_sops_mapping_without_a_mac_is_an_unknown_field() -> None:
+    # kustomize-controller decrypts only what has sops.mac; the rest reaches the API server as it is
+    obj = sops_secret()
+    del obj["sops"]["mac"]
+    (problem,) = validate_objects([obj])
+    assert (problem.path, problem.message) == ("", "Additional properties are not allowed ('sops' was unexpected)")
+
+
+def test_a_sops_mapping_on_a_custom_resource_is_stripped_too() -> None:
+    sops = sops_secret()["sops"]
+    assert validate_objects([WIDGET_CRD, {**widget(size=1), "sops": sops}]) == []
+
+
+@pytest.mark.parametrize(("values", "shown"), [
+    ({"stringData": {"password": ["hunter2"]}}, "stringData.password: <secret list> is not of type 'string', 'null'"),
+    ({"data": {"password": 1234}}, "data.password: <secret number> is not of type 'string', 'null'"),
+    ({"data": "hunter2"}, "data: <secret string> is not of type 'object', 'null'"),
+    ({"stringData": [{"password": "hunter2"}]}, "stringData: <secret list> is not of type 'object', 'null'"),
+], ids=["list", "number", "data a string", "stringData a list"])
+def test_a_secret_value_is_never_in_a_message(values: dict[str, Any], shown: str) -> None:
+    (problem,) = validate_files({"s.yaml": [secret(**values)]})
+    assert f"{problem.path}: {problem.message}" == shown
+    assert "hunter2" not in str(problem) and "1234" not in str(problem)
+
+
+def test_a_secret_value_in_a_secret_list_is_never_in_a_message() -> None:
+    listed = {"apiVersion": "v1", "kind": "SecretList", "items": [secret(stringData={"password": ["hunter2"]})]}
+    (problem,) = validate_objects([listed])
+    assert (problem.path, problem.message) == ("items.0.stringData.password", "<secret list> is not of type 'string', 'null'")
+
+
+def test_a_secret_value_is_masked_inside_a_larger_value_shown() -> None:
+    # GIVEN a Secret whose whole stringData fails a rule that quotes it
+    import jsonschema
+
+    from cdk8s_flux.validate import _errors
+
+    obj = secret(stringData={"password": "hunter2", "user": ["x"]})
+    validator = jsonschema.Draft4Validator({"properties": {"stringData": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}})
+    # THEN the mapping is shown, its values as placeholders
+    assert _errors(validator, obj) == [
+        ("stringData", "{'password': <secret string>, 'user': <secret list>} is not valid under any of the given schemas"),
+    ]
+    # AND a rule whose message quotes a value some other way gets a message that quotes nothing
+    validator = jsonschema.Draft4Validator({"properties": {"stringData": {"additionalProperties": False}}})
+    assert _errors(validator, secret(stringData={"hunter2": "hunter2"})) == [
+        ("stringData", "the value (a Secret's, not shown) fails the 'additionalProperties' rule of its schema"),
+    ]
+
+
+def test_a_sops_encrypted_value_is_never_in_a_message() -> None:
+    # GIVEN a SOPS-encrypted Deployment whose replicas were encrypted as well (sops keeps the type in the string)
+    value = "ENC[AES256_GCM,data:Mg==,iv:vUMpILz3xchORqkzDFvgwENY7EqIHHGJdEF6C8xqbFE=,tag:IroV7hykADvD0IUaq6kikA==,type:int]"
+    obj = {**deployment(replicas=value), "sops": sops_secret()["sops"]}
+    (problem,) = validate_objects([obj])
+    assert (problem.path, problem.message) == ("spec.replicas", "<encrypted string> is not of type 'integer', 'null'")
+
+
+def test_a_long_value_is_cut_in_a_message() -> None:
+    bad = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": ["x" * 10_000]}}
+    (problem,) = validate_objects([bad])
+    assert problem.message == "['" + "x" * (validate.QUOTED - 3) + "…" + " is not of type 'string', 'null'"
+
+
+def test_a_long_kind_is_cut_in_a_message() -> None:
+    (problem,) = validate_objects([{"apiVersion": "v1", "kind": "K" * 10_000, "metadata": {"name": "c"}}])
+    assert len(problem.message) < 2 * validate.QUOTED and "…" in problem.message
