@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,11 +68,11 @@ class ManifestFile:
 
 
 def load_documents(text: str, source: str) -> tuple[dict[str, Any], ...]:
-    """Parse a YAML stream into Kubernetes objects, skipping empty documents."""
+    """Parse a YAML stream into Kubernetes objects, skipping empty documents (read as ``read_yaml`` reads)."""
     try:
-        documents = list(yaml.load_all(text, Loader=_Loader))
+        documents = read_yaml(text)
     except yaml.YAMLError as exc:
-        raise SynthError(f"{source}: not valid YAML: {exc}") from exc
+        raise SynthError(f"{source}: not valid YAML: {yaml_problem(exc)}") from exc
     objects = []
     for index, document in enumerate(documents):
         if document is None:
@@ -115,3 +116,139 @@ def join_stream(files: list[ManifestFile]) -> str:
     if found != expected:
         raise SynthError(f"rendered stream holds {found} objects, the files hold {expected}")
     return stream
+
+
+# --- reading YAML ---------------------------------------------------------------------
+
+# go-yaml's bound on alias expansion (gopkg.in/yaml.v2 decode.go, allowedAliasRatio: the fix of
+# CVE-2019-11253, the API server's "billion laughs"): past 100 copies and 1,000 nodes, copies made
+# by aliases may be 99% of the nodes up to 400,000 nodes, falling to 10% at 4,000,000.
+_ALIAS_LOW, _ALIAS_HIGH = 400_000, 4_000_000
+# Expanded sizes are counted up to here, so a bomb of any depth costs no more than a small one.
+_SATURATED = 10**18
+# An alias starts with "*" after a blank, an indicator or nothing: a stream without one has no
+# alias, and is not walked (most manifests, the Flux CRDs among them).
+_MAY_ALIAS = re.compile(r"(?:\A|[\s\ufeff\[{,:?-])\*")
+
+
+def _allowed_alias_ratio(decoded: int) -> float:
+    if decoded <= _ALIAS_LOW:
+        return 0.99
+    if decoded >= _ALIAS_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * (decoded - _ALIAS_LOW) / (_ALIAS_HIGH - _ALIAS_LOW)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _refused(node: yaml.Node, problem: str) -> yaml.MarkedYAMLError:
+    return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+
+
+class _SafeLoader(_Loader):
+    """PyYAML's safe loader, refusing what would exhaust the machine later or raise a Python error.
+
+    Aliases share one Python object, so reading a bomb is cheap, but everything
+    that walks the objects afterwards (validation, messages, YAML and JSON
+    writers) expands them. The expansion is counted over the whole stream, so
+    many small documents cannot add up either.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._walk = _MAY_ALIAS.search(stream) is not None
+        self._decoded = 0  # nodes of the stream with every alias expanded
+        self._copies = 0  # of them, the ones aliases made
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        if self._walk:
+            self._count(node)
+        return super().construct_document(node)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:  # a scalar the resolver matched that Python cannot make
+            raise _refused(node, _unreadable(node, exc)) from exc
+
+    def _count(self, root: yaml.Node) -> None:
+        """Count the document's nodes with aliases expanded (without expanding them); refuse a loop or too many copies."""
+        sizes: dict[int, int] = {}  # id of a node -> its expanded size
+        open_nodes: set[int] = set()  # the nodes being walked: a node's ancestors
+        distinct, repeated = 0, None
+        todo: list[tuple[yaml.Node, bool]] = [(root, False)]
+        while todo:
+            node, leaving = todo.pop()
+            key = id(node)
+            if leaving:
+                open_nodes.discard(key)
+                sizes[key] = min(_SATURATED, 1 + sum(sizes[id(child)] for child in _children(node)))
+            elif key in sizes:  # a node an alias repeats
+                if repeated is None or sizes[key] > sizes[id(repeated)]:
+                    repeated = node
+            elif key in open_nodes:
+                raise _refused(node, "an alias refers to the node that contains it, which would never end "
+                               "(a node that contains itself). Fix: remove the alias, or write the values out")
+            else:
+                open_nodes.add(key)
+                distinct += 1
+                todo.append((node, True))
+                todo.extend((child, False) for child in reversed(_children(node)))
+        self._decoded = min(_SATURATED, self._decoded + sizes[id(root)])
+        self._copies = min(_SATURATED, self._copies + sizes[id(root)] - distinct)
+        if self._copies > 100 and self._decoded > 1000 and self._copies / self._decoded > _allowed_alias_ratio(self._decoded):
+            count = f"more than {_SATURATED:,}" if self._decoded >= _SATURATED else f"{self._decoded:,}"
+            raise _refused(
+                repeated or root,
+                f"aliases expand the YAML to {count} nodes, {self._copies / self._decoded:.0%} of them copies, "
+                "such as of the node that starts here: more than the API server's YAML reader allows (a YAML bomb). "
+                "Fix: write the values out, or alias fewer of them",
+            )
+
+
+def _unreadable(node: yaml.Node, exc: Exception) -> str:
+    """What is wrong with a scalar Python cannot make; never its text (it may be a Secret value)."""
+    if node.tag == "tag:yaml.org,2002:int":
+        digits = sum(c.isdigit() for c in str(node.value))
+        return (
+            f"an integer of {digits} digits, more than can be read (a Kubernetes integer has 64 bits, "
+            "19 digits at most). Fix: quote it if it is a string"
+        )
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return f"not a valid date or time ({exc}). Fix: correct it, or quote it if it is a string"
+    return f"a {node.tag.rpartition(':')[2]} that cannot be read ({type(exc).__name__}). Fix: quote it if it is a string"
+
+
+def read_yaml(text: str) -> list[Any]:
+    """Every document of a YAML stream, read with PyYAML's safe loader.
+
+    A ``yaml.YAMLError`` (see ``yaml_problem``) for what is not YAML, and for what
+    the API server's reader refuses or Python cannot hold: aliases that expand
+    beyond go-yaml's bound, an alias inside its own anchor, an integer too long
+    to read, a date that does not exist.
+    """
+    return list(yaml.load_all(text, Loader=_SafeLoader))
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """One line naming where and what is wrong, and the fix; never the text at that place, which may be a Secret value."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        text = f"{where}{exc.problem or exc.context}"
+        if exc.context and exc.problem:
+            started = f" at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}" if exc.context_mark else ""
+            text += f" ({exc.context}{started})"
+        if "Fix:" not in text:
+            text += ". Fix: correct the YAML there"
+        return " ".join(text.split())
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+        return (
+            f"offset {exc.position}: character #x{exc.character:04x} is not allowed in YAML ({exc.reason}). "
+            "Fix: remove it (a binary file is no manifest)"
+        )
+    return " ".join(str(exc).split())
