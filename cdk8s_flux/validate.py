@@ -582,15 +582,36 @@ def _is_object(document: Any) -> bool:
     return isinstance(document, dict) and "apiVersion" in document and "kind" in document
 
 
+def _file_problem(name: str, message: str) -> Problem:
+    return Problem(name, "", "", None, "", "(file)", message)
+
+
+def _read_bytes(name: str, data: bytes | str, *, found_in_folder: bool, result: ReadResult) -> None:
+    """Read one file's content: UTF-8 (as the API server and kustomize read it), else one problem naming the byte."""
+    if isinstance(data, str):
+        _read_text(name, data, found_in_folder=found_in_folder, result=result)
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        result.problems.append(_file_problem(
+            name, f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line}). "
+            "Fix: save the file as UTF-8, or leave it out (a binary file is no manifest)",
+        ))
+        return
+    _read_text(name, text, found_in_folder=found_in_folder, result=result)
+
+
 def _read_text(name: str, text: str, *, found_in_folder: bool, result: ReadResult) -> None:
     import yaml
 
-    from cdk8s_flux.manifests import _Loader
+    from cdk8s_flux.manifests import read_yaml, yaml_problem
 
     try:
-        documents = list(yaml.load_all(text, Loader=_Loader))
+        documents = read_yaml(text)
     except yaml.YAMLError as exc:
-        result.problems.append(Problem(name, "", "", None, "", "(file)", f"not valid YAML: {' '.join(str(exc).split())}"))  # one line
+        result.problems.append(_file_problem(name, f"not valid YAML: {yaml_problem(exc)}"))
         return
     if found_in_folder and documents and not any(_is_object(d) for d in documents):
         result.skipped.append(name)  # cdk8s.yaml, Helm values and the like
@@ -610,14 +631,17 @@ def _read_text(name: str, text: str, *, found_in_folder: bool, result: ReadResul
 def read_paths(paths: Iterable[str], stdin: Any = None) -> ReadResult:
     """The objects of ``paths``: YAML files, folders (searched for ``*.yaml``/``*.yml``), ``-`` for ``stdin``.
 
-    A path that does not exist is a ``ValidationError``. In folders, hidden
+    Files are read as UTF-8 and as ``manifests.read_yaml`` reads YAML; what
+    cannot be read is a problem of its file. A path that does not exist is a ``ValidationError``. In folders, hidden
     folders are not searched, and a file that holds no Kubernetes object at all
     (such as ``cdk8s.yaml``) is skipped.
     """
     result = ReadResult(files={}, problems=[], skipped=[])
     for path in paths:
         if path == "-":
-            _read_text(STDIN_NAME, (stdin or sys.stdin).read(), found_in_folder=False, result=result)
+            source = stdin or sys.stdin
+            data = source.buffer.read() if hasattr(source, "buffer") else source.read()
+            _read_bytes(STDIN_NAME, data, found_in_folder=False, result=result)
             continue
         target = Path(path)
         if target.is_dir():
@@ -627,9 +651,9 @@ def read_paths(paths: Iterable[str], stdin: Any = None) -> ReadResult:
                 and not any(part.startswith(".") for part in p.relative_to(target).parts)  # .git, .venv
             )
             for file in found:
-                _read_text(str(file), file.read_text(), found_in_folder=True, result=result)
+                _read_bytes(str(file), file.read_bytes(), found_in_folder=True, result=result)
         elif target.is_file():
-            _read_text(str(target), target.read_text(), found_in_folder=False, result=result)
+            _read_bytes(str(target), target.read_bytes(), found_in_folder=False, result=result)
         else:
             raise ValidationError("PATH", path, "no such file or folder", "give YAML files, folders of them, or - for stdin")
     return result

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from cli import CLI, run_cli
@@ -225,3 +226,78 @@ def test_no_command_shows_a_secret_value(apps: Path, tmp_path: Path) -> None:
         assert "hunter2" not in result.stdout + result.stderr
         assert "stringData.password" in result.stdout + result.stderr
         assert "<secret list> is not of type 'string', 'null'" in result.stdout + result.stderr
+
+
+# --- files that are no YAML a cluster would take ------------------------------------------
+
+# Enough address space for the CLI and its schemas, far from what expanding a bomb would take.
+MEMORY = 1 << 30
+
+
+def run_bounded(*args: str, cwd: Path, env: dict[str, str], stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """The CLI with at most ``MEMORY`` of address space and a minute: a regression fails, it cannot exhaust the machine."""
+    import os
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+    completed = subprocess.run(
+        [str(CLI), *args], cwd=cwd, env={**os.environ, **env}, input=stdin, capture_output=True,
+        timeout=60, preexec_fn=limit, check=False,
+    )
+    return subprocess.CompletedProcess(completed.args, completed.returncode, completed.stdout.decode(), completed.stderr.decode())
+
+
+def bomb(levels: int) -> str:
+    lines = ["apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\n", "x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"]
+    lines += [f"x{n}: &x{n} [{', '.join([f'*x{n - 1}'] * 9)}]\n" for n in range(1, levels)]
+    return "".join([*lines, f"data: {{a: *x{levels - 1}}}\n"])
+
+
+def test_the_bounds_leave_room_for_a_valid_file(tmp_path: Path) -> None:
+    write(tmp_path / "ok.yaml", CONFIGMAP)
+    result = run_bounded("validate", "ok.yaml", cwd=tmp_path, env=offline(tmp_path))
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("levels", [7, 10])
+def test_a_yaml_bomb_is_one_short_problem(tmp_path: Path, levels: int) -> None:
+    # GIVEN nested aliases that expand to about 10^6 and 10^9 strings, in a file of a few hundred bytes
+    (tmp_path / "bomb.yaml").write_text(bomb(levels))
+    # WHEN validated with bounded memory and time
+    result = run_bounded("validate", "bomb.yaml", cwd=tmp_path, env=offline(tmp_path))
+    # THEN one short problem names the file and the line
+    assert result.returncode == 4, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert line.startswith(f"bomb.yaml: (file): not valid YAML: line {levels + 3}, column 5: aliases expand the YAML to ")
+    assert len(line) < 500
+
+
+def test_a_file_that_is_not_utf8_is_a_problem_naming_the_byte(tmp_path: Path) -> None:
+    # GIVEN a binary file among the YAML files of a folder, and a Latin-1 file given by name
+    write(tmp_path / "dist" / "ok.yaml", CONFIGMAP)
+    (tmp_path / "dist" / "image.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (tmp_path / "latin1.yaml").write_bytes("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\u00e9}\n".encode("latin-1"))
+    # WHEN validated
+    result = run_bounded("validate", "dist", "latin1.yaml", cwd=tmp_path, env=offline(tmp_path))
+    # THEN each is one problem naming the byte and where it is; the valid file is still checked
+    assert result.returncode == 4, result.stderr
+    assert result.stdout.splitlines() == [
+        "dist/image.yaml: (file): not UTF-8 text: byte 0x89 at offset 0 (line 1). "
+        "Fix: save the file as UTF-8, or leave it out (a binary file is no manifest)",
+        "latin1.yaml: (file): not UTF-8 text: byte 0xe9 at offset 51 (line 3). "
+        "Fix: save the file as UTF-8, or leave it out (a binary file is no manifest)",
+    ]
+    assert "1 object from 1 file" in result.stderr and "Traceback" not in result.stderr
+    # AND the same from stdin
+    piped = run_bounded("validate", "-", cwd=tmp_path, env=offline(tmp_path), stdin=b"kind: \xff\n")
+    assert piped.returncode == 4 and piped.stdout.startswith("<stdin>: (file): not UTF-8 text: byte 0xff at offset 6 (line 1).")
+
+
+def test_an_integer_python_cannot_read_is_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "big.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: " + "9" * 5000 + "}\n")
+    result = run_bounded("validate", "big.yaml", cwd=tmp_path, env=offline(tmp_path))
+    assert result.returncode == 4, result.stderr
+    assert result.stdout.startswith("big.yaml: (file): not valid YAML: line 4, column 11: an integer of 5000 digits")
+    assert "Traceback" not in result.stderr
