@@ -24,6 +24,7 @@ list it is set on. ``allow_secrets`` (``--allow-secrets``) lets every Secret thr
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -44,7 +45,8 @@ _ALTERNATIVES = (
 # How SOPS writes an encrypted value (sops aes/cipher.go): base64 data, iv and tag, and the value's type.
 _ENCRYPTED = re.compile(r"ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:[a-z]+\]")
 
-Path = tuple[str | int, ...]
+#: Where a field is in an object: its keys and list indexes.
+FieldPath = tuple[str | int, ...]
 
 
 def is_secret(obj: Mapping[str, Any]) -> bool:
@@ -64,15 +66,20 @@ def is_encrypted_value(value: Any) -> bool:
     return isinstance(value, str) and _ENCRYPTED.fullmatch(value) is not None
 
 
-def objects_in(obj: Mapping[str, Any]) -> Iterator[tuple[Path, Mapping[str, Any]]]:
+def objects_in(obj: Mapping[str, Any]) -> Iterator[tuple[FieldPath, Mapping[str, Any]]]:
     """``obj`` and, when it is a ``*List``, every object among its ``items`` (lists in lists too), with their paths."""
-    todo: list[tuple[Path, Mapping[str, Any]]] = [((), obj)]
+    todo: deque[tuple[FieldPath, Mapping[str, Any]]] = deque([((), obj)])
     while todo:
-        at, found = todo.pop(0)
+        at, found = todo.popleft()
         yield at, found
         items = found.get("items")
         if str(found.get("kind") or "").endswith("List") and isinstance(items, list):
             todo.extend(((*at, "items", i), item) for i, item in enumerate(items) if isinstance(item, Mapping))
+
+
+def value_fields(obj: Mapping[str, Any]) -> list[FieldPath]:
+    """The paths of the ``data`` and ``stringData`` fields of every Secret in ``obj`` (itself or a list's items)."""
+    return [(*at, name) for at, found in objects_in(obj) if is_secret(found) for name in VALUE_FIELDS]
 
 
 def _allowed(obj: Mapping[str, Any]) -> bool:
@@ -99,7 +106,7 @@ def _in_clear(secret: Mapping[str, Any]) -> list[str] | None:
     return clear or None
 
 
-def _join(at: Path) -> str:
+def _join(at: FieldPath) -> str:
     return ".".join(str(part) for part in at)
 
 
