@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from cdk8s_flux.atomic import MARKER
 from cdk8s_flux.errors import ArtifactError
 from cdk8s_flux.oci.artifact import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, Blob, config_json, manifest_json
 from cdk8s_flux.oci.pull import compare, unpack
@@ -81,7 +82,7 @@ def push_raw(registry: Registry, layer: bytes, tag: str = "crafted") -> None:
 def test_extract_replaces_the_folder_with_exactly_the_artifact(world: GitWorld, registry: Registry, tmp_path: Path) -> None:
     repo = pushed_app(world, registry)
     out = tmp_path / "out"
-    out.mkdir()
+    assert pull(world, repo, registry.ref(), "-o", str(out)).returncode == 0
     (out / "stale.yaml").write_text("old\n")
     result = pull(world, repo, registry.ref(), "-o", str(out))
     assert result.returncode == 0, result.stderr
@@ -162,7 +163,7 @@ def test_symlinks_are_skipped_as_source_controller_does(world: GitWorld, registr
     result = pull(world, repo, registry.ref(tag="crafted"), "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert "skipped link.yaml (symlink to /etc/passwd)" in result.stderr
-    assert [p.name for p in out.iterdir()] == ["ok.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "ok.yaml"]
 
 
 @pytest.mark.parametrize(

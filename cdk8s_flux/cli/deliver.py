@@ -215,7 +215,7 @@ def _pull(args: argparse.Namespace) -> int:
     if args.output:
         from cdk8s_flux.atomic import replace_dir
 
-        replace_dir(Path(args.output), dict(pulled.files))
+        replace_dir(Path(args.output), dict(pulled.files), protect=[Path(v.app_dir(args))])
         v.progress(f"extracted {plural(len(pulled.files), 'file')} to {args.output}")
     if args.verify:
         from cdk8s_flux.app import load_app_config

@@ -37,9 +37,9 @@ def _synth(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else config.directory / config.output
     rendered = render(config, v.policy(args), verbose=args.verbose, progress=v.progress)
     if args.layout == "flux":
-        replace_dir(output, rendered.layout())
+        replace_dir(output, rendered.layout(), protect=[config.directory])
     else:
-        replace_dir(output, {f.path: f.text for f in rendered.files})
+        replace_dir(output, {f.path: f.text for f in rendered.files}, protect=[config.directory])
     v.progress(f"wrote {rendered.summary()} to {output}")
     return v.EXIT_OK
 
