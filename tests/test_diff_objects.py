@@ -179,3 +179,19 @@ def test_masked_replaces_every_secret_value(obj: dict[str, Any], expected: dict[
     original = repr(obj)
     assert masked(obj) == expected
     assert repr(obj) == original
+
+
+def test_a_secret_inside_a_list_is_never_shown() -> None:
+    from cdk8s_flux.diff import as_markdown, as_text
+
+    def secret_list(value: str) -> dict:
+        return {"apiVersion": "v1", "kind": "List", "metadata": {"name": "bundle"},
+                "items": [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "web"},
+                           "stringData": {"password": value}}]}
+
+    changes = compare([secret_list("hunter2")], [secret_list("correct-horse")])
+    (change,) = changes
+    shown = change.diff + " ".join(change.fields) + as_text(changes, ()) + as_markdown(changes, ())
+    assert "hunter2" not in shown and "correct-horse" not in shown
+    added = compare([], [secret_list("hunter2")])
+    assert "hunter2" not in as_text(added, ()) + as_markdown(added, ())

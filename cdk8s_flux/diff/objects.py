@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from cdk8s_flux.errors import SynthError
+from cdk8s_flux.secrets import is_secret, value_fields
 
 Object = dict[str, Any]
 
@@ -31,7 +32,6 @@ MASK = "<masked>"
 # value reads differently from the after side, so the diff shows the line as changed.
 _UNCHANGED, _CHANGED, _OLD, _ADDED, _REMOVED = "<unchanged>", "<changed>", "<old value>", "<added>", "<removed>"
 
-_SECRET_API_VERSIONS = ("v1", "core/v1")
 _SECRET_VALUES = ("data", "stringData")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
@@ -85,23 +85,18 @@ class ObjectChange:
     diff: str
 
 
-def is_secret(obj: Object | None) -> bool:
-    """Whether ``obj`` is a core Secret, whose values must never be shown."""
-    return (
-        obj is not None
-        and str(obj.get("kind", "")).lower() == "secret"
-        and obj.get("apiVersion") in _SECRET_API_VERSIONS
-    )
-
-
 def masked(obj: Object) -> Object:
-    """The object with every value under a Secret's data/stringData replaced by a placeholder; other objects unchanged."""
-    if not is_secret(obj):
+    """The object with every value of a Secret in it (itself, or an item of a ``*List``) replaced by a placeholder."""
+    fields = value_fields(obj)
+    if not fields:
         return obj
     result = copy.deepcopy(obj)
-    for section in _SECRET_VALUES:
-        if isinstance(result.get(section), dict):
-            result[section] = dict.fromkeys(result[section], MASK)
+    for path in fields:
+        container: Any = result
+        for part in path[:-1]:
+            container = container[part]
+        if isinstance(container.get(path[-1]), dict):
+            container[path[-1]] = dict.fromkeys(container[path[-1]], MASK)
     return result
 
 
@@ -190,8 +185,10 @@ def _shown(before: Object | None, after: Object | None) -> tuple[Object | None, 
             new_marks[key] = _ADDED
 
     def shown(obj: Object | None, marks: dict[str, str]) -> Object | None:
-        if obj is None or not is_secret(obj):
-            return obj
+        if obj is None:
+            return None
+        if not is_secret(obj):
+            return masked(obj)  # a List may hold Secrets
         result = _comparable(obj)
         if "data" in result:
             result["data"] = marks
