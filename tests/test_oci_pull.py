@@ -21,7 +21,7 @@ import pytest
 
 from cdk8s_flux.atomic import MARKER
 from cdk8s_flux.errors import ArtifactError
-from cdk8s_flux.oci.artifact import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, Blob, config_json, manifest_json
+from cdk8s_flux.oci.artifact import CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, Blob, config_json, manifest_json, sha256_digest
 from cdk8s_flux.oci.pull import compare, unpack
 from cdk8s_flux.oci.reference import parse_reference
 from cdk8s_flux.oci.registry import RegistryClient
@@ -299,3 +299,18 @@ def test_the_default_cap_refuses_a_gigabyte_bomb_in_bounded_memory(world: GitWor
     # THEN fluxcd/pkg's 100 MiB cap refuses it with our error, not a MemoryError
     assert result.returncode == 1, result.stderr
     assert "104857600 bytes" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_image_index_is_named_as_such_not_as_a_missing_artifact(world: GitWorld, registry: Registry) -> None:
+    # GIVEN a multi-platform image index at a tag (what a container build pushes), whose one manifest is ours
+    push_raw(registry, gzipped_tar([entry("web/a.yaml", b"kind: ConfigMap\n")]), tag="one")
+    client = RegistryClient(parse_reference(registry.ref(tag="one")), insecure=True)
+    data, media_type = client.get_manifest("one")
+    index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "manifests": [{"mediaType": media_type, "digest": sha256_digest(data), "size": len(data)}]}).encode()
+    client.put_manifest("multi", index, "application/vnd.oci.image.index.v1+json")
+    repo = pushed_app(world, registry)
+    # WHEN it is pulled THEN the message says it is an index
+    result = pull(world, repo, registry.ref(tag="multi"))
+    assert result.returncode == 1
+    assert "image index" in result.stderr and "push it first" not in result.stderr

@@ -41,7 +41,9 @@ ENV_USER = "CDK8S_FLUX_REGISTRY_USER"
 ENV_PASSWORD = "CDK8S_FLUX_REGISTRY_PASSWORD"
 #: Seconds to wait for the registry to connect or answer.
 TIMEOUT = 60.0
-_ACCEPT = f"{MANIFEST_MEDIA_TYPE}, {DOCKER_MANIFEST_MEDIA_TYPE}"
+# Image indexes are accepted too, so an index at a tag is reported as what it is, not as a missing artifact.
+_INDEX_TYPES = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json"
+_ACCEPT = f"{MANIFEST_MEDIA_TYPE}, {DOCKER_MANIFEST_MEDIA_TYPE}, {_INDEX_TYPES}"
 _CREDS_FIX = (
     f"give credentials USER:PASSWORD (creds), set {ENV_USER} and {ENV_PASSWORD}, or log in with 'docker login' "
     "(read from $DOCKER_CONFIG/config.json or ~/.docker/config.json)"
