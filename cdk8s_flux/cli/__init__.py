@@ -13,7 +13,7 @@ import sys
 from types import FrameType
 
 from cdk8s_flux import __version__
-from cdk8s_flux.cli import deliver, local, preview, release, vocabulary
+from cdk8s_flux.cli import deliver, local, preview, promote, release, vocabulary
 from cdk8s_flux.errors import CdkFluxError
 
 _DESCRIPTION = """\
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     deliver.add_parsers(commands)  # publish, init ci, push, pull
     preview.add_parsers(commands)  # diff
     release.add_parsers(commands)  # install --export, vendor
+    promote.add_parsers(commands)  # tag
     return parser
 
 
