@@ -92,8 +92,11 @@ def test_the_old_spellings_work_with_a_note(tmp_path: Path) -> None:
     assert result.returncode == 0 and json.loads(result.stdout)["valid"] is True
     assert "--output json is deprecated" in result.stderr and "--format json" in result.stderr
     # init ci --app-dir is APP_DIR
-    old = run_cli("init", "ci", "--provider", "github", "--app-dir", "apps/web", "--dry-run")
-    new = run_cli("init", "ci", "apps/web", "--provider", "github", "--dry-run")
+    (tmp_path / "apps" / "web").mkdir(parents=True)
+    (tmp_path / "apps" / "web" / "cdk8s.yaml").write_text("app: python main.py\n")
+    (tmp_path / "apps" / "web" / "requirements.txt").write_text("cdk8s-fluxcd==0.1.0\n")
+    old = run_cli("init", "ci", "--provider", "github", "--app-dir", "apps/web", "--dry-run", cwd=tmp_path)
+    new = run_cli("init", "ci", "apps/web", "--provider", "github", "--dry-run", cwd=tmp_path)
     assert old.returncode == new.returncode == 0 and old.stdout == new.stdout
     assert "--app-dir DIR is deprecated" in old.stderr
 

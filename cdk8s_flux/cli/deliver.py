@@ -57,23 +57,27 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _init_ci(args: argparse.Namespace) -> int:
-    from cdk8s_flux.publish.ci import CiOptions, render_workflow, write_workflow
+    from cdk8s_flux.publish.ci import CiOptions, find_pins, render_workflow, write_workflow
 
     root = Path(args.dir)
     app = v.app_dir(args)
     options = CiOptions(
         provider=args.provider,
+        delivery=args.delivery,
         main_branch=args.main_branch,
         app_dir=app,
         branch=args.branch,
         path=args.path,
-        requirements=(root / app / "requirements.txt").is_file(),
+        reference=args.reference,
+        sign=args.sign,
+        pins=find_pins(root, app),
+        preview=args.preview,
     )
     if args.dry_run:
         sys.stdout.write(render_workflow(options))
         return v.EXIT_OK
     target = write_workflow(root, options, force=args.force)
-    v.progress(f"wrote {target}; commit it to run publish on every push to {args.main_branch}")
+    v.progress(f"wrote {target}; commit it to run {args.delivery} on every push to {args.main_branch} (see docs/ci.md)")
     return v.EXIT_OK
 
 
@@ -117,8 +121,13 @@ def _add_publish_parsers(commands: argparse._SubParsersAction) -> None:
     ci.add_argument("--provider", choices=("github", "gitlab"), required=True, help="CI system")
     ci.add_argument("--dir", default=".", help="repository root to write into (default: .)")
     ci.add_argument("--main-branch", default="main", help="branch whose pushes publish (default: main)")
-    ci.add_argument("--branch", default="manifests", help="branch to publish to (default: manifests)")
-    ci.add_argument("--path", default="dist", help="folder of that branch (default: dist)")
+    ci.add_argument("--delivery", choices=("publish", "push"), default="publish",
+                    help="publish: commit to a branch Flux syncs (default); push: a Flux OCI artifact")
+    ci.add_argument("--branch", default="manifests", help="publish: branch to publish to (default: manifests)")
+    ci.add_argument("--path", default="dist", help="publish: folder of that branch (default: dist)")
+    ci.add_argument("--reference", metavar="oci://REGISTRY/REPO:TAG", help="push: where to push (default: the app's OciTarget)")
+    ci.add_argument("--sign", action="store_true", help="push: sign the artifact with cosign, keyless (GitHub)")
+    ci.add_argument("--no-preview", dest="preview", action="store_false", help="leave out the pull-request job that comments the diff")
     ci.add_argument("--force", action="store_true", help="replace an existing workflow file")
     ci.add_argument("--dry-run", action="store_true", help="print the workflow instead of writing it")
     ci.set_defaults(run=_init_ci)
