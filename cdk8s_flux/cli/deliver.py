@@ -255,8 +255,7 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _add_registry_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--creds", metavar="USER:PASSWORD", help="registry credentials (default: the environment, then the docker config)")
-    parser.add_argument("--insecure-registry", action="store_true", help="talk plain HTTP to the registry (a local one); refused otherwise")
+    v.add_registry_options(parser)
     v.add_app_arguments(parser, positional=False)
 
 

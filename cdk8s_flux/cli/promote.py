@@ -56,6 +56,5 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--tag", action="append", metavar="TAG", help="a TO tag, as 'flux tag artifact --tag' takes it (repeatable)")
     parser.add_argument("--dry-run", action="store_true", help="say what would be tagged; write nothing")
     v.add_format(parser, "stdout: REPOSITORY:TAG@DIGEST for every tag (text), or JSON with the digest and the tags written")
-    parser.add_argument("--creds", metavar="USER:PASSWORD", help="registry credentials (default: the environment, then the docker config)")
-    parser.add_argument("--insecure-registry", action="store_true", help="talk plain HTTP to the registry (a local one); refused otherwise")
+    v.add_registry_options(parser)
     parser.set_defaults(run=_cmd_tag)

@@ -137,6 +137,12 @@ def app_dir(args: argparse.Namespace) -> str:
     return str(args.app_dir or ".")
 
 
+def add_registry_options(parser: argparse.ArgumentParser) -> None:
+    """How to reach an OCI registry, the same on every command that talks to one."""
+    parser.add_argument("--creds", metavar="USER:PASSWORD", help="registry credentials (default: the environment, then the docker config)")
+    parser.add_argument("--insecure-registry", action="store_true", help="talk plain HTTP to the registry (a local one); refused otherwise")
+
+
 def add_check_options(parser: argparse.ArgumentParser, *, can_skip: bool = True) -> None:
     """The check options, the same on every command that checks objects."""
     group = parser.add_argument_group("checks (the same on every command)")
