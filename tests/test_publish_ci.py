@@ -216,3 +216,11 @@ def test_gitlab_merge_request_job_posts_one_note(tmp_path: Path) -> None:
     note = job["script"][-1]
     assert "CDK8S_FLUX_API_TOKEN" in note and '"PUT"' in note and "<!-- cdk8s-flux diff -->" in note
     compile(note.split("<<'PY'\n", 1)[1].rsplit("PY\n", 1)[0], "note", "exec")  # the embedded script is valid Python
+
+
+def test_signing_is_refused_where_the_template_cannot_sign(tmp_path: Path) -> None:
+    app(tmp_path)
+    result = run_cli("init", "ci", "--provider", "gitlab", "--dir", str(tmp_path), "--delivery", "push", "--sign")
+    assert result.returncode == 2 and "cosign sign" in result.stderr and "cdk8s-flux-push.json" in result.stderr
+    result = run_cli("init", "ci", "--provider", "github", "--dir", str(tmp_path), "--sign")
+    assert result.returncode == 2 and "only an OCI artifact is signed" in result.stderr

@@ -60,6 +60,11 @@ class CiOptions:
             raise ValidationError("pins", self.pins, "not a file that pins dependencies", f"use one of {', '.join(PIN_FILES)}")
         if self.sign and self.delivery != "push":
             raise ValidationError("sign", True, "only an OCI artifact is signed", "drop signing, or deliver with push")
+        if self.sign and self.provider != "github":
+            raise ValidationError(
+                "sign", True, "the GitLab template has no signing step (cosign is not in its image)",
+                f"add a job that runs 'cosign sign' on the url of {PUSH_RESULT}, the push job's artifact (docs/ci.md)",
+            )
 
     @property
     def pin_file(self) -> str:
