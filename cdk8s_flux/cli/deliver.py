@@ -109,7 +109,7 @@ def _add_publish_parsers(commands: argparse._SubParsersAction) -> None:
     v.add_check_options(publish)
     publish.set_defaults(run=_publish)
 
-    init = commands.add_parser("init", help="write project files (init ci: a CI workflow that runs publish)")
+    init = commands.add_parser("init", help="write project files (init ci: the CI workflow that delivers the app and previews pull requests)")
     init_commands = init.add_subparsers(dest="init_command", metavar="WHAT")
     ci = v.add_command(
         init_commands, "ci", "write a CI workflow that runs publish on every push to the main branch",
