@@ -8,7 +8,11 @@ checked strictly, where the API server would prune an unknown field silently:
 * custom resources (Flux's and any other) against the ``openAPIV3Schema`` of
   their CRD (made strict by ``strict_schema``). The CRD is taken from the validated
   objects themselves, else from the CRDs of a Flux release (``cdk8s_flux.release``,
-  chosen by ``flux_release_for``; by default the one embedded in the package).
+  chosen by ``flux_release_for``; by default the one embedded in the package),
+  then against the CRD's ``x-kubernetes-validations`` CEL rules, where the schema
+  admits the field a rule sits on (the API server evaluates CEL on structurally
+  valid objects only). A rule that needs the old object (``oldSelf``) is not
+  evaluated; one cel-python cannot compile or evaluate is skipped, and said so.
 
 A kind no schema is known for is a problem, unless ``allow_unknown_kinds``.
 An apiVersion in the group ``core`` is always one: the core group has no name
@@ -254,12 +258,25 @@ def _message(error: Any, fields: list[FieldPath]) -> str:
     return cut(message, MESSAGE_LIMIT)
 
 
+def _checked(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object as the cluster sees it: a SOPS-encrypted one without its ``sops``."""
+    return {k: v for k, v in obj.items() if k != "sops"} if is_sops_encrypted(obj) else obj
+
+
+def _dotted(path: FieldPath) -> str:
+    return ".".join(str(p) for p in path)
+
+
 def _errors(validator: Any, obj: dict[str, Any]) -> list[tuple[str, str]]:
-    """``(field path, message)`` of every error, in field order; a SOPS-encrypted object without its ``sops``."""
-    checked = {k: v for k, v in obj.items() if k != "sops"} if is_sops_encrypted(obj) else obj
+    """``(dotted field path, message)`` of every schema error, in field order."""
+    return [(_dotted(path), message) for path, message in _field_errors(validator, obj)]
+
+
+def _field_errors(validator: Any, obj: dict[str, Any]) -> list[tuple[FieldPath, str]]:
+    """``(field path, message)`` of every schema error, in field order."""
     fields = value_fields(obj)
-    errors = sorted(validator.iter_errors(checked), key=lambda e: list(map(str, e.absolute_path)))
-    return [(".".join(str(p) for p in e.absolute_path), _message(e, fields)) for e in errors]
+    errors = sorted(validator.iter_errors(_checked(obj)), key=lambda e: list(map(str, e.absolute_path)))
+    return [(tuple(e.absolute_path), _message(e, fields)) for e in errors]
 
 
 def core_problems(obj: dict[str, Any], version: str) -> list[tuple[str, str]] | None:
@@ -306,15 +323,91 @@ def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: In a rule's schema path, the step into every item of a list or every value of a map.
+EACH = "*"
+
+
+@dataclass(frozen=True)
+class CelRule:
+    """One ``x-kubernetes-validations`` rule of a CRD version, compiled; ``program`` is None when cel-python cannot compile it."""
+
+    #: Field names from the object's root to the schema the rule sits on, ``EACH`` for list items and map values.
+    path: tuple[str, ...]
+    rule: str
+    message: str
+    program: Any | None
+    #: Why cel-python cannot compile it, when it cannot.
+    error: str = ""
+
+
+@cache
+def _cel_environment() -> Any:
+    import celpy
+
+    return celpy.Environment()
+
+
+def _schema_rules(schema: dict[str, Any], path: tuple[str, ...] = ()) -> Iterable[tuple[tuple[str, ...], dict[str, Any]]]:
+    """``(path, rule)`` of every ``x-kubernetes-validations`` entry of a structural schema, outside in."""
+    for rule in schema.get("x-kubernetes-validations") or ():
+        if isinstance(rule, dict) and isinstance(rule.get("rule"), str):
+            yield path, rule
+    for name, sub in (schema.get("properties") or {}).items():
+        if isinstance(sub, dict):
+            yield from _schema_rules(sub, (*path, name))
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            yield from _schema_rules(schema[key], (*path, EACH))
+
+
+def compile_rules(schema: dict[str, Any]) -> tuple[CelRule, ...]:
+    """The CEL rules of a CRD version's ``openAPIV3Schema``, compiled; transition rules (``oldSelf``) left out."""
+    import celpy
+
+    compiled = []
+    for path, entry in _schema_rules(schema):
+        text = entry["rule"]
+        if re.search(r"\boldSelf\b", text):
+            continue  # a transition rule: offline there is no old object to compare with
+        # The API server's own fallback when a rule has no message (messageExpression is not evaluated here).
+        given = entry.get("message")
+        message = given if isinstance(given, str) and given else f"failed rule: {text}"
+        environment = _cel_environment()
+        try:
+            program = environment.program(environment.compile(text))
+        except (celpy.CELParseError, celpy.CELEvalError) as exc:
+            compiled.append(CelRule(path, text, message, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+            continue
+        compiled.append(CelRule(path, text, message, program))
+    return tuple(compiled)
+
+
+def _values_at(value: Any, path: tuple[str, ...], here: FieldPath = ()) -> Iterable[tuple[FieldPath, Any]]:
+    """``(field path, value)`` of every value of ``value`` at a rule's schema path."""
+    if not path:
+        yield here, value
+        return
+    step, rest = path[0], path[1:]
+    if step == EACH:
+        pairs = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, child in pairs:
+            yield from _values_at(child, rest, (*here, key))
+    elif isinstance(value, dict) and step in value:
+        yield from _values_at(value[step], rest, (*here, step))
+
+
 @dataclass
 class CrdSet:
-    """The CRDs of one source, with their strict validators compiled once per served version."""
+    """The CRDs of one source, with their strict validators and CEL rules compiled once per served version."""
 
     source: str
     crds: tuple[dict[str, Any], ...]
     #: ``{(group, kind): {version: openAPIV3Schema}}`` of the served versions.
     served: dict[tuple[str, str], dict[str, dict[str, Any] | None]] = field(init=False)
     _validators: dict[tuple[str, str], Any] = field(init=False, default_factory=dict)
+    _rules: dict[tuple[str, str], tuple[CelRule, ...]] = field(init=False, default_factory=dict)
+    #: The rules already said to be skipped, so each is said once.
+    _reported: set[tuple[str, str, tuple[str, ...], str]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.served = {}
@@ -350,6 +443,55 @@ class CrdSet:
             # A served version without a schema accepts anything, as the API server does.
             self._validators[key] = jsonschema.Draft4Validator(strict_schema(schema) if schema else {})
         return self._validators[key]
+
+    def rules(self, api_version: str, kind: str) -> tuple[CelRule, ...]:
+        """The compiled CEL rules of a served version; none when it is not served or has no schema."""
+        key = (api_version, kind)
+        if key not in self._rules:
+            group, version = _split(api_version)
+            schema = self.served.get((group, kind), {}).get(version)
+            self._rules[key] = compile_rules(schema) if schema else ()
+        return self._rules[key]
+
+    def cel_problems(
+        self, obj: dict[str, Any], invalid: Iterable[FieldPath] = (), report: Callable[[str], None] | None = None,
+    ) -> list[tuple[FieldPath, str]]:
+        """``(field path, message)`` of every CEL rule ``obj`` breaks; a value with a schema error in it is not evaluated.
+
+        ``invalid`` are the field paths of the object's schema errors. A rule
+        cel-python cannot compile or evaluate is skipped, and ``report`` told once.
+        """
+        from celpy import CELEvalError, celtypes, json_to_cel
+
+        api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+        errors = list(invalid)
+        checked = _checked(obj)
+        found: list[tuple[FieldPath, str]] = []
+        for rule in self.rules(api_version, kind):
+            for at, value in _values_at(checked, rule.path):
+                if any(error[: len(at)] == at for error in errors):
+                    continue
+                if rule.program is None:
+                    self._skipped(api_version, kind, rule, f"cel-python cannot compile it: {rule.error}", report)
+                    break
+                try:
+                    result = rule.program.evaluate({"self": json_to_cel(value)})
+                except CELEvalError as exc:
+                    self._skipped(api_version, kind, rule, f"cel-python cannot evaluate it: {exc.args[0] if exc.args else exc}", report)
+                    continue
+                if not isinstance(result, celtypes.BoolType):
+                    self._skipped(api_version, kind, rule, f"it gives {cut(repr(result))}, not true or false", report)
+                elif not result:
+                    found.append((at, rule.message))
+        return found
+
+    def _skipped(self, api_version: str, kind: str, rule: CelRule, why: str, report: Callable[[str], None] | None) -> None:
+        key = (api_version, kind, rule.path, rule.rule)
+        if report is None or key in self._reported:
+            return
+        self._reported.add(key)
+        where = ".".join(rule.path).replace(EACH, "[]") or "(object)"
+        report(f"the CEL rule {cut(rule.rule)!r} of {kind} {api_version} at {where} (from {self.source}) is not checked: {cut(why)}")
 
 
 @lru_cache(maxsize=8)
@@ -429,9 +571,9 @@ def validate_files(
         elif _split(api_version)[0] in builtin_groups:
             found[index] = _builtin_problems(name, obj, version, builtin)
         elif own.defines(api_version, kind):
-            found[index] = custom_problems(name, obj, own)
+            found[index] = custom_problems(name, obj, own, report)
         elif given.defines(api_version, kind):
-            found[index] = custom_problems(name, obj, given)
+            found[index] = custom_problems(name, obj, given, report)
         else:
             pending.append(index)
 
@@ -443,7 +585,7 @@ def validate_files(
             name, obj = located[index]
             api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
             if upstream_set is not None and upstream_set.defines(api_version, kind):
-                found[index] = custom_problems(name, obj, upstream_set)
+                found[index] = custom_problems(name, obj, upstream_set, report)
             elif not allow_unknown_kinds:
                 found[index] = [object_problem(name, obj, "", _unknown_kind_message(kind, api_version, upstream_set))]
     return [problem for problems in found for problem in problems]
@@ -548,8 +690,11 @@ def object_problem(file: str, obj: dict[str, Any], path: str, message: str) -> P
     )
 
 
-def custom_problems(file: str, obj: dict[str, Any], crd_set: CrdSet) -> list[Problem]:
-    """The problems of a custom resource against the CRDs of ``crd_set`` that define its kind."""
+def custom_problems(file: str, obj: dict[str, Any], crd_set: CrdSet, report: Callable[[str], None] | None = None) -> list[Problem]:
+    """The problems of a custom resource against the CRDs of ``crd_set`` that define its kind: schema, then CEL rules.
+
+    ``report`` is told of a CEL rule that cannot be checked.
+    """
     api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
     validator = crd_set.validator(api_version, kind)
     if validator is None:
@@ -557,7 +702,9 @@ def custom_problems(file: str, obj: dict[str, Any], crd_set: CrdSet) -> list[Pro
         served = ", ".join(f"{group}/{v}" for v in crd_set.versions(api_version, kind))
         message = f"the CRD of {kind} (from {crd_set.source}) does not serve {api_version}; use {served}"
         return [object_problem(file, obj, "apiVersion", message)]
-    return [object_problem(file, obj, path, message) for path, message in _errors(validator, obj)]
+    schema_errors = _field_errors(validator, obj)
+    cel_errors = crd_set.cel_problems(obj, [path for path, _ in schema_errors], report)
+    return [object_problem(file, obj, _dotted(path), message) for path, message in [*schema_errors, *cel_errors]]
 
 
 # --- reading files ---------------------------------------------------------------
