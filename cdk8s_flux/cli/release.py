@@ -134,7 +134,8 @@ exit codes:
 
 
 def _cmd_vendor(args: argparse.Namespace) -> int:
-    from cdk8s_flux.release.vendor import is_embedded, vendor
+    from cdk8s_flux.release.embedded import is_embedded
+    from cdk8s_flux.release.vendor import vendor
 
     if is_embedded(args.flux_version) and not args.source:
         v.progress(f"Flux {args.flux_version} is embedded in cdk8s-flux: nothing to vendor")

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from cdk8s_flux.errors import SynthError
+from cdk8s_flux.secrets import VALUE_FIELDS as _SECRET_VALUES
 from cdk8s_flux.secrets import is_secret, value_fields
 
 Object = dict[str, Any]
@@ -32,7 +33,6 @@ MASK = "<masked>"
 # value reads differently from the after side, so the diff shows the line as changed.
 _UNCHANGED, _CHANGED, _OLD, _ADDED, _REMOVED = "<unchanged>", "<changed>", "<old value>", "<added>", "<removed>"
 
-_SECRET_VALUES = ("data", "stringData")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
 

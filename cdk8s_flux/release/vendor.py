@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cdk8s_flux import atomic
 from cdk8s_flux.errors import UpstreamError
-from cdk8s_flux.release import embedded, lock, lookup
+from cdk8s_flux.release import lock, lookup
 
 _CRD = "CustomResourceDefinition"
 _COMPONENT_LABEL = "app.kubernetes.io/component"
@@ -100,7 +100,3 @@ def vendor(version: str, source: str | None = None, *, start: Path | None = None
     return VendorResult(version, target, lock_path, manifests.sha256, len(manifests.objects),
                         _components(manifests.objects), changed=True)
 
-
-def is_embedded(version: str) -> bool:
-    """Whether ``version`` ships with the package, so vendoring it adds nothing."""
-    return embedded.is_embedded(version)
