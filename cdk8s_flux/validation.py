@@ -2,16 +2,23 @@
 
 Each check returns the value unchanged when it is valid and raises
 ``ValidationError`` naming the argument, the value and the fix otherwise.
+
+Where Flux post-build substitution may fill a value in (object names,
+namespaces, the names in references, free strings), the checks also take a
+``Var`` or a string holding ``${...}`` placeholders: it passes when it could be
+valid once substituted (``${cluster}-apps`` as a name), and comes back as the
+string written into the object (see ``cdk8s_flux.substitution``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from posixpath import normpath
 from urllib.parse import urlsplit
 
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.substitution import Var, admits, text
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -27,9 +34,24 @@ GIT_SCHEMES = ("ssh", "https", "http", "git")
 _BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
 
-def dns1123_label(field: str, value: str) -> str:
+def is_dns1123_label(value: object) -> bool:
+    """Whether ``value`` is an RFC 1123 label (no placeholders)."""
+    return isinstance(value, str) and len(value) <= 63 and _DNS1123_LABEL.match(value) is not None
+
+
+def is_dns1123_subdomain(value: object) -> bool:
+    """Whether ``value`` is an RFC 1123 subdomain (no placeholders)."""
+    return isinstance(value, str) and len(value) <= 253 and _DNS1123_SUBDOMAIN.match(value) is not None
+
+
+def _admitted(field: str, value: object, rule: Callable[[str], bool]) -> bool:
+    """Whether ``value`` (a string or ``Var``) passes ``rule``, placeholders counted as what Flux may put there."""
+    return isinstance(value, (str, Var)) and admits(rule, value, field)
+
+
+def dns1123_label(field: str, value: str | Var) -> str:
     """A namespace or other name that must be an RFC 1123 label."""
-    if not isinstance(value, str) or len(value) > 63 or not _DNS1123_LABEL.match(value):
+    if not _admitted(field, value, is_dns1123_label):
         raise ValidationError(
             field,
             value,
@@ -37,12 +59,12 @@ def dns1123_label(field: str, value: str) -> str:
             "use at most 63 lowercase letters, digits and '-', starting and ending "
             "with a letter or digit",
         )
-    return value
+    return text(value)
 
 
-def dns1123_subdomain(field: str, value: str) -> str:
+def dns1123_subdomain(field: str, value: str | Var) -> str:
     """An object name that must be an RFC 1123 subdomain."""
-    if not isinstance(value, str) or len(value) > 253 or not _DNS1123_SUBDOMAIN.match(value):
+    if not _admitted(field, value, is_dns1123_subdomain):
         raise ValidationError(
             field,
             value,
@@ -50,7 +72,7 @@ def dns1123_subdomain(field: str, value: str) -> str:
             "use at most 253 lowercase letters, digits, '-' and '.', starting and "
             "ending with a letter or digit",
         )
-    return value
+    return text(value)
 
 
 def go_duration(field: str, value: str) -> str:
@@ -278,22 +300,22 @@ def flux_duration(field: str, value: str, *, hours: bool = True) -> str:
 
 
 def is_flux_name(value: object) -> bool:
-    """Whether ``value`` is a name ``flux_name`` takes."""
+    """Whether ``value`` is a name ``flux_name`` takes (no placeholders)."""
     return isinstance(value, str) and len(value) <= 63 and _DNS1123_SUBDOMAIN.match(value) is not None
 
 
-def flux_name(field: str, value: str) -> str:
+def flux_name(field: str, value: str | Var) -> str:
     """The name of a Flux object: an RFC 1123 subdomain of at most 63 characters.
 
     Flux writes object names into label values (``kustomize.toolkit.fluxcd.io/name``),
     which Kubernetes limits to 63 characters, as ``flux create`` does.
     """
-    dns1123_subdomain(field, value)
-    if len(value) > 63:
+    written = dns1123_subdomain(field, value)
+    if not _admitted(field, written, is_flux_name):
         raise ValidationError(
-            field, value, f"{len(value)} characters, and Flux writes names into labels of at most 63", "shorten it"
+            field, value, f"{len(written)} characters, and Flux writes names into labels of at most 63", "shorten it"
         )
-    return value
+    return written
 
 
 def semver_range(field: str, value: str) -> str:
@@ -375,7 +397,9 @@ def string_map(field: str, value: object) -> dict[str, str]:
 
 
 def string(field: str, value: object, *, max_length: int | None = None, empty: bool = False) -> str:
-    """A string, not empty unless ``empty``, of at most ``max_length`` characters."""
+    """A string, not empty unless ``empty``, of at most ``max_length`` characters; a ``Var`` as its placeholder."""
+    if isinstance(value, Var):
+        value = text(value)
     if not isinstance(value, str) or (not value and not empty):
         raise ValidationError(field, value, "not a non-empty string", "give a string value")
     if max_length is not None and len(value) > max_length:
