@@ -4,6 +4,7 @@ from cdk8s_flux.target import GitTarget, OciTarget
 from cdk8s_flux.v2.controllers import ControllerCustomization, Resources
 from cdk8s_flux.v2.helm import ChartReference, HelmRelease, HelmReleaseDependency, HelmReleaseProps, ValuesReference
 from cdk8s_flux.v2.image import (
+    AccessFrom,
     AlphabeticalPolicy,
     ImagePolicy,
     ImagePolicyProps,
@@ -12,6 +13,9 @@ from cdk8s_flux.v2.image import (
     ImageRepositoryReference,
     ImageUpdateAutomation,
     ImageUpdateAutomationProps,
+    LabelSelector,
+    LabelSelectorRequirement,
+    NamespaceSelector,
     NumericalPolicy,
     Policy,
     SemverPolicy,
@@ -69,6 +73,7 @@ from cdk8s_flux.v2.sources import (
 from cdk8s_flux.v2.sync import FluxSync, FluxSyncProps
 
 __all__ = [
+    "AccessFrom",
     "Alert",
     "AlertProps",
     "AlphabeticalPolicy",
@@ -110,6 +115,9 @@ __all__ = [
     "ImageRepositoryReference",
     "ImageUpdateAutomation",
     "ImageUpdateAutomationProps",
+    "LabelSelector",
+    "LabelSelectorRequirement",
+    "NamespaceSelector",
     "Kustomization",
     "KustomizationDependency",
     "KustomizationProps",
