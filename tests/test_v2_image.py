@@ -13,6 +13,7 @@ from fluxcrds import cel_problems, load_crds
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import (
+    AlphabeticalPolicy,
     GitRepository,
     GitRepositoryRef,
     ImagePolicy,
@@ -26,6 +27,7 @@ from cdk8s_flux.v2 import (
     SemverPolicy,
     TagFilter,
 )
+from cdk8s_flux.v2.image import AccessFrom, NamespaceSelector
 from cdk8s_flux.validate import validate_objects
 
 REPOSITORY = ObjectRef(kind="ImageRepository", name="app")
@@ -137,3 +139,177 @@ def test_image_update_errors(options: dict[str, Any], field: str, words: str) ->
     with pytest.raises(ValidationError, match=words) as raised:
         ImageUpdateAutomationProps(**arguments)
     assert raised.value.field == field
+
+
+# --- every field of the v2.9.4 CRDs (the image part of the schema inventory) ---------------------
+
+
+def _schema_leaves(schema: dict[str, Any], path: str) -> set[str]:
+    if schema.get("type") == "array" and "items" in schema:
+        return _schema_leaves(schema["items"], path + "[]")
+    if not schema.get("properties"):
+        return {path}
+    return set().union(*(_schema_leaves(sub, f"{path}.{name}") for name, sub in schema["properties"].items()))
+
+
+def _emitted(value: Any, schema: dict[str, Any], path: str) -> set[str]:
+    if schema.get("type") == "array" and "items" in schema:
+        return set().union(set(), *(_emitted(item, schema["items"], path + "[]") for item in value))
+    if not schema.get("properties"):
+        return {path}
+    return set().union(set(), *(_emitted(v, schema["properties"][k], f"{path}.{k}") for k, v in value.items()))
+
+
+@pytest.mark.parametrize("kind", ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation"])
+def test_every_crd_field_has_a_prop_and_a_builder(kind: str, crds: list[dict[str, Any]]) -> None:
+    # GIVEN the served version's spec schema of the kind in Flux v2.9.4
+    from inventory.image import BUILDERS, PROPS
+
+    spec_schema = _spec_schema(crds, kind)
+    leaves = _schema_leaves(spec_schema, "spec")
+    # WHEN every builder of the kind is synthesized
+    emitted: set[str] = set()
+    for build in BUILDERS[kind]:
+        chart = cdk8s.Testing.chart()
+        build(chart)
+        objects = [o for o in chart_objects(chart) if o["kind"] == kind]
+        assert objects and validate_objects(objects, crds=crds) == [] and cel_problems(objects, crds) == []
+        for obj in objects:
+            emitted |= _emitted(obj["spec"], spec_schema, "spec")
+    # THEN each leaf is written by some builder and named with its prop, and no prop names a path the schema lacks
+    assert leaves - emitted == set()
+    assert set(PROPS[kind]) == leaves
+
+
+def _doc_objects(path: Path, crds: list[dict[str, Any]]) -> list[tuple[dict[str, Any], bool]]:
+    """The image objects in a page's YAML examples with a spec and a real name, and whether the CRD admits them whole.
+
+    A fragment (an example of one field, without the required ones) is compared on the fields it shows.
+    """
+    import re
+
+    import yaml
+
+    found = []
+    for block in re.findall(r"```yaml\n(.*?)```", path.read_text(), re.S):
+        try:
+            documents = list(yaml.safe_load_all(block))
+        except yaml.YAMLError:
+            continue  # an example with "[...]" elisions: not an object
+        for doc in documents:
+            if isinstance(doc, dict) and doc.get("kind", "").startswith("Image") and doc.get("spec") and "<" not in doc["metadata"]["name"]:
+                found.append((doc, validate_objects([doc], crds=crds) == []))
+    return found
+
+
+def _defaulted(value: Any, schema: dict[str, Any]) -> Any:
+    """``value`` with the schema's defaults filled in where its parent is given, as the API server stores it."""
+    if isinstance(value, dict) and schema.get("properties"):
+        out = {key: _defaulted(item, schema["properties"].get(key, {})) for key, item in value.items()}
+        for key, sub in schema["properties"].items():
+            if key not in out and "default" in sub:
+                out[key] = sub["default"]
+        return out
+    if isinstance(value, list) and "items" in schema:
+        return [_defaulted(item, schema["items"]) for item in value]
+    return value
+
+
+def _spec_schema(crds: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    crd = next(c for c in crds if c["spec"]["names"]["kind"] == kind)
+    (served,) = [v for v in crd["spec"]["versions"] if v.get("served")]
+    spec: dict[str, Any] = served["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    return spec
+
+
+def _same(built: dict[str, Any], doc: dict[str, Any], whole: bool, crds: list[dict[str, Any]]) -> None:
+    """Field by field: kind, name, the namespace where the doc gives one, and the spec (of a fragment, the fields it shows).
+
+    Both sides with the CRD's defaults applied: ``update.strategy: Setters`` written or left to the default is one object.
+    """
+    schema = _spec_schema(crds, doc["kind"])
+    built, doc = {**built, "spec": _defaulted(built["spec"], schema)}, {**doc, "spec": _defaulted(doc["spec"], schema)}
+    assert (built["apiVersion"], built["kind"], built["metadata"]["name"]) == (doc["apiVersion"], doc["kind"], doc["metadata"]["name"])
+    if "namespace" in doc["metadata"]:
+        assert built["metadata"]["namespace"] == doc["metadata"]["namespace"]
+    shown = built["spec"] if whole else {key: built["spec"].get(key) for key in doc["spec"]}
+    assert shown == doc["spec"]
+
+
+def _podinfo_repository(**options: Any) -> dict[str, Any]:
+    return ImageRepositoryProps(namespace="default", image="stefanprodan/podinfo", interval="1h", **options).manifest("podinfo")
+
+
+REFLECTOR_DOCS = {
+    "imagerepositories.md": [
+        lambda: _podinfo_repository(provider="generic"),
+        lambda: _podinfo_repository(secret_ref="regcred"),
+        lambda: ImageRepositoryProps(namespace="default", image="example.com", interval="5m0s", cert_secret_ref="example-mtls-certs").manifest("example-mtls"),
+        lambda: ImageRepositoryProps(namespace="default", image="example.com", interval="5m0s", cert_secret_ref="example-ca-cert").manifest("example-ca"),
+        lambda: ImageRepositoryProps(namespace="default", image="example.com", interval="5m0s", proxy_secret_ref="http-proxy").manifest("example"),
+        lambda: ImageRepositoryProps(
+            namespace="apps", image="docker.io/org/image", interval="1h", secret_ref="regcred",
+            access_from=AccessFrom(namespace_selectors=[NamespaceSelector(match_labels={"kubernetes.io/metadata.name": "flux-system"})]),
+        ).manifest("app1"),  # fmt: skip
+        lambda: ImagePolicyProps(
+            image_repository=ObjectRef(kind="ImageRepository", name="app1", namespace="apps"), policy=SemverPolicy(range="1.0.x")
+        ).manifest("app1"),
+        lambda: ImageRepositoryProps(namespace="apps", image="docker.io/org/image", interval="1h", exclusion_list=["^.*\\.sig$", "1.0.2", "1.1.1|1.0.0"]).manifest("app1"),
+    ],
+    "imagepolicies.md": [
+        lambda: ImagePolicyProps(
+            namespace="default", image_repository=REPO_PODINFO, digest_reflection_policy="IfNotPresent", policy=SemverPolicy(range="5.1.x")
+        ).manifest("podinfo"),
+        lambda: ImagePolicyProps(
+            namespace="default", image_repository=ObjectRef(kind="ImageRepository", name="podinfo", namespace="flux-system"), policy=SemverPolicy(range="5.1.x")
+        ).manifest("podinfo"),
+        lambda: ImagePolicyProps(image_repository=REPO_PODINFO, policy=SemverPolicy(range=">=1.0.0")).manifest("podinfo"),
+        lambda: ImagePolicyProps(image_repository=REPO_PODINFO, policy=AlphabeticalPolicy(order="asc")).manifest("podinfo"),
+        lambda: ImagePolicyProps(image_repository=REPO_PODINFO, policy=NumericalPolicy(order="asc")).manifest("podinfo"),
+        lambda: ImagePolicyProps(image_repository=REPO_PODINFO, filter_tags=TagFilter(pattern=".*-rc.*"), policy=SemverPolicy(range="^1.x-0")).manifest("podinfo"),
+        lambda: ImagePolicyProps(
+            image_repository=ObjectRef(kind="ImageRepository", name="minio"), policy=AlphabeticalPolicy(order="asc"),
+            filter_tags=TagFilter(pattern="^RELEASE\\.(?P<timestamp>.*)Z$", extract="$timestamp"),
+        ).manifest("minio"),  # fmt: skip
+    ],
+}
+REPO_PODINFO = ObjectRef(kind="ImageRepository", name="podinfo")
+
+AUTOMATION_DOCS = [
+    lambda: ImageRepositoryProps(namespace="default", image="ghcr.io/stefanprodan/podinfo", interval="5h").manifest("podinfo"),
+    lambda: ImagePolicyProps(namespace="default", image_repository=REPO_PODINFO, policy=SemverPolicy(range="5.0.x")).manifest("podinfo-policy"),
+    lambda: _update_manifest(
+        "podinfo-update", namespace="default", interval="30m", author_email="fluxcdbot@users.noreply.github.com", author_name="fluxcdbot", push_branch="main", update_path="./"
+    ),
+    lambda: _update_manifest(
+        "my-automation", checkout_branch="main", push_branch="flux-updates", push_refspec="refs/heads/flux-updates:refs/for/main",
+        push_options={"topic": "flux-updates", "title": "Flux Image Update", "description": "This PR is automatically opened by the fluxcd *image-automation-controller*"},
+        author_email="flux@eaample.com", author_name="fluxcd",
+        message_template="{{range .Changed.Changes}}{{print .OldValue}} -> {{println .NewValue}}{{end}}",
+    ),  # fmt: skip
+]
+
+
+def _update_manifest(name: str, **options: Any) -> dict[str, Any]:
+    made = ImageUpdateAutomationProps(source=ObjectRef(kind="GitRepository", name="podinfo"), **options).manifest(name)
+    return made
+
+
+@pytest.mark.parametrize(
+    ("page", "builders"),
+    [
+        *((f"image-reflector-controller/{page}", builders) for page, builders in REFLECTOR_DOCS.items()),
+        ("image-automation-controller/imageupdateautomations.md", AUTOMATION_DOCS),
+    ],
+)
+def test_the_api_docs_objects_rebuilt(page: str, builders: list[Any], crds: list[dict[str, Any]]) -> None:
+    # GIVEN every named object in the controller's API page (Flux v2.9.4's controllers)
+    docs = _doc_objects(Path(__file__).parent / "data" / "flux-api-docs" / page, crds)
+    assert sum(whole for _, whole in docs) >= 2
+    # WHEN each is rebuilt with the constructs
+    built = [build() for build in builders]
+    # THEN they are the same, field by field, and valid
+    assert len(built) == len(docs)
+    for one, (doc, whole) in zip(built, docs, strict=True):
+        _same(one, doc, whole, crds)
+    assert validate_objects(built, crds=crds) == [] and cel_problems(built, crds) == []
