@@ -19,6 +19,9 @@ from cdk8s_flux.v2 import (
     Kustomization,
     ObjectRef,
     ObjectSelector,
+    OIDCProvider,
+    OIDCValidation,
+    OIDCVariable,
     Provider,
     ProviderProps,
     Receiver,
@@ -120,10 +123,24 @@ def test_a_receiver_for_the_sync_source(crds: list[dict[str, Any]]) -> None:
     assert validate_objects([receiver.manifest], crds=crds) == [] and cel_problems([receiver.manifest], crds) == []
 
 
-def test_a_generic_oidc_receiver_takes_its_providers_from_extra_spec(crds: list[dict[str, Any]]) -> None:
-    providers = [{"issuerURL": "https://token.actions.githubusercontent.com", "validations": [{"expression": "true", "message": "ok"}]}]
-    obj = ReceiverProps(type="generic-oidc", resources=[ALL_KUSTOMIZATIONS], extra_spec={"oidcProviders": providers}).manifest("oidc")
-    assert obj["spec"]["oidcProviders"] == providers and "secretRef" not in obj["spec"]
+def test_a_generic_oidc_receiver_with_typed_providers(crds: list[dict[str, Any]]) -> None:
+    # GIVEN an issuer whose tokens must come from one organisation
+    provider = OIDCProvider(
+        issuer_url="https://token.actions.githubusercontent.com",
+        variables=[OIDCVariable(name="owner", expression="claims.repository_owner")],
+        validations=[OIDCValidation(expression="vars.owner == 'my-org'", message="wrong org")],
+    )
+    # WHEN a generic-oidc Receiver trusts it
+    obj = ReceiverProps(type="generic-oidc", resources=[ALL_KUSTOMIZATIONS], oidc_providers=[provider]).manifest("oidc")
+    # THEN it has no token Secret, and the CRD and its CEL rules admit it
+    assert obj["spec"]["oidcProviders"] == [
+        {
+            "issuerURL": "https://token.actions.githubusercontent.com",
+            "validations": [{"expression": "vars.owner == 'my-org'", "message": "wrong org"}],
+            "variables": [{"expression": "claims.repository_owner", "name": "owner"}],
+        }
+    ]
+    assert "secretRef" not in obj["spec"]
     assert validate_objects([obj], crds=crds) == [] and cel_problems([obj], crds) == []
 
 
@@ -132,7 +149,11 @@ def test_a_generic_oidc_receiver_takes_its_providers_from_extra_spec(crds: list[
     [
         ({"type": "github"}, "secret_ref", "token"),
         ({"type": "generic-oidc", "secret_ref": "t"}, "secret_ref", "drop secret_ref"),
-        ({"type": "generic-oidc"}, "extra_spec", "oidcProviders"),
+        ({"type": "generic-oidc"}, "oidc_providers", "at least one"),
+        ({"type": "github", "secret_ref": "t", "oidc_providers": [OIDCProvider(issuer_url="https://a.example", validations=[OIDCValidation("true", "ok")])]}, "oidc_providers", "only a generic-oidc"),
+        ({"type": "generic-oidc", "oidc_providers": [OIDCProvider(issuer_url="https://a.example", validations=[])]}, "oidc_providers[0].validations", "any token"),
+        ({"type": "github", "secret_ref": "t", "resource_filter": "res.metadata.name =="}, "resource_filter", "CEL"),
+        ({"type": "github", "secret_ref": "t", "resources": [ObjectSelector(kind="GitRepository", filter="res.x ==")]}, "resources[0].filter", "CEL"),
         ({"type": "github", "secret_ref": "t", "resources": []}, "resources", "at least one"),
         ({"type": "github", "secret_ref": "t", "events": "push"}, "events", "\\['push'\\]"),
         ({"type": "webhook", "secret_ref": "t"}, "type", "'generic'"),

@@ -175,7 +175,8 @@ def test_oci_repository_errors(options: dict[str, Any], field: str, words: str) 
     ("ref", "words"),
     [
         ({}, "no tag"),
-        ({"tag": "1.0", "digest": "sha256:" + "a" * 64}, "set together"),
+        ({"tag": "1.0", "semver": ">=1.0.0"}, "set together"),
+        ({"semver": ">=1.0.0", "digest": "sha256:" + "a" * 64}, "set together"),
         ({"tag": "bad tag"}, "OCI tag"),
         ({"digest": "abc"}, "digest"),
         ({"digest": "sha512:" + "a" * 128}, "sha256"),  # source-controller takes sha256 digests only

@@ -10,6 +10,7 @@ to, so the path is never typed twice.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,8 +46,30 @@ from cdk8s_flux.v2.sources import Bucket, GitRepository, OCIRepository
 KustomizationSource: TypeAlias = GitRepository | OCIRepository | Bucket | ObjectRef
 _SOURCES = accepts(KustomizationSource, imported=("ExternalArtifact",))
 DELETION_POLICIES = ("MirrorPrune", "Delete", "WaitForTermination", "Orphan")
+BUILD_METADATA = ("originAnnotations", "transformerAnnotations")
+SUBSTITUTE_STRATEGIES = ("WithVariables", "Always")
 # Flux's rule for post-build variable names.
 _VARIABLE = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
+
+
+@functools.cache
+def _cel_environment() -> Any:
+    import celpy  # loaded only when an expression is given
+
+    return celpy.Environment()
+
+
+def cel_expression(field_name: str, value: object) -> str:
+    """A CEL expression that parses, as Flux will parse it; a typo is an error now, not a stuck reconciliation."""
+    import celpy
+
+    text = validation.string(field_name, value)
+    try:
+        _cel_environment().compile(text)
+    except celpy.CELParseError as exc:
+        where = f" at line {exc.line}, column {exc.column}" if exc.line is not None else ""
+        raise ValidationError(field_name, text, f"does not parse as a CEL expression{where}", "correct the expression (Flux would reject it at reconciliation)") from None
+    return text
 
 
 @dataclass(frozen=True)
@@ -171,10 +194,17 @@ class SubstituteReference:
 
 @dataclass(frozen=True)
 class PostBuild:
-    """Variable substitution after kustomize build: ``${var}`` from substitute and substitute_from."""
+    """Variable substitution after kustomize build: ``${var}`` from substitute and substitute_from.
+
+    substitute: variables given here; they win over substitute_from, whose
+    ConfigMaps and Secrets are read in order (a later one wins). substitute_strategy:
+    ``WithVariables`` (Flux's default: substitute only when some variable is
+    defined) or ``Always`` (also when none is, so ``${var:=default}`` still applies).
+    """
 
     substitute: Mapping[str, str] = field(default_factory=dict)
     substitute_from: Sequence[SubstituteReference] = ()
+    substitute_strategy: str | None = None
 
     def __post_init__(self) -> None:
         variables = validation.string_map("post_build.substitute", self.substitute)
@@ -185,12 +215,110 @@ class PostBuild:
             if not isinstance(item, SubstituteReference):
                 raise ValidationError(f"post_build.substitute_from[{index}]", item, "not a SubstituteReference", "write SubstituteReference(kind='ConfigMap', name=...)")
             item.to_spec(f"post_build.substitute_from[{index}]")
-        if not variables and not self.substitute_from:
-            raise ValidationError("post_build", self, "empty", "set substitute or substitute_from, or drop it")
+        optional(validation.one_of, "post_build.substitute_strategy", self.substitute_strategy, SUBSTITUTE_STRATEGIES)
+        if not variables and not self.substitute_from and self.substitute_strategy != "Always":
+            raise ValidationError("post_build", self, "empty", "set substitute or substitute_from (or substitute_strategy='Always'), or drop it")
 
     def to_spec(self) -> dict[str, Any]:
         references = [item.to_spec(f"post_build.substitute_from[{index}]") for index, item in enumerate(self.substitute_from)]
-        return compact({"substitute": dict(sorted(self.substitute.items())) or None, "substituteFrom": references or None})
+        return compact(
+            {
+                "substitute": dict(sorted(self.substitute.items())) or None,
+                "substituteFrom": references or None,
+                "substituteStrategy": self.substitute_strategy,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class HealthCheckExpr:
+    """How to read the health of a custom resource kind, as CEL expressions over the object (``spec.healthCheckExprs``).
+
+    api_version: the kind's group (Flux ignores the version part). kind: the kind;
+    unset, every kind of the group (a rule naming the kind wins). current: true
+    when the object is ready (required). failed: true when it will not become
+    ready. in_progress: true while it is still on its way. Flux tries
+    in_progress, failed, current in that order.
+    """
+
+    api_version: str
+    current: str
+    kind: str | None = None
+    failed: str | None = None
+    in_progress: str | None = None
+
+    def to_spec(self, where: str) -> dict[str, str]:
+        return compact(
+            {
+                "apiVersion": validation.string(f"{where}.api_version", self.api_version),
+                "kind": optional(validation.string, f"{where}.kind", self.kind),
+                "current": cel_expression(f"{where}.current", self.current),
+                "failed": optional(cel_expression, f"{where}.failed", self.failed),
+                "inProgress": optional(cel_expression, f"{where}.in_progress", self.in_progress),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    """Fields Flux leaves alone when it corrects drift (``spec.ignore``): JSON pointers, in the objects target picks.
+
+    paths: RFC 6901 pointers such as ``/spec/replicas``. target: which objects;
+    unset, every object the Kustomization applies.
+    """
+
+    paths: Sequence[str]
+    target: PatchTarget | None = None
+
+    def to_spec(self, where: str) -> dict[str, Any]:
+        paths = validation.strings(f"{where}.paths", self.paths)
+        if not paths:
+            raise ValidationError(f"{where}.paths", self.paths, "empty", "list at least one JSON pointer, such as '/spec/replicas'")
+        for index, path in enumerate(paths):
+            if not path.startswith("/"):
+                raise ValidationError(f"{where}.paths[{index}]", path, "not a JSON pointer", f"write it from the object's root: '/{path.lstrip('/')}'")
+        target = nested(f"{where}.target", self.target, PatchTarget)
+        return compact({"paths": list(paths), "target": target.to_spec(f"{where}.target") if target else None})
+
+
+@dataclass(frozen=True)
+class KubeConfig:
+    """Apply to another cluster (``spec.kubeConfig``): a kubeconfig in a Secret, or a cloud cluster named in a ConfigMap.
+
+    secret_ref: the Secret with the kubeconfig; key: its key (Flux's default
+    ``value``). config_map_ref: a ConfigMap with ``provider``, ``cluster``,
+    ``address`` ... for workload identity. One of secret_ref and config_map_ref.
+    """
+
+    secret_ref: str | None = None
+    key: str | None = None
+    config_map_ref: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.secret_ref is None) == (self.config_map_ref is None):
+            raise ValidationError("kube_config", self, "needs exactly one of secret_ref and config_map_ref", "name the kubeconfig Secret or the cluster ConfigMap")
+        if self.key is not None and self.secret_ref is None:
+            raise ValidationError("kube_config.key", self.key, "is a key of the kubeconfig Secret", "set secret_ref too, or drop key")
+        optional(validation.dns1123_subdomain, "kube_config.secret_ref", self.secret_ref)
+        optional(validation.dns1123_subdomain, "kube_config.config_map_ref", self.config_map_ref)
+        optional(validation.string, "kube_config.key", self.key)
+
+    def to_spec(self) -> dict[str, Any]:
+        secret = compact({"name": self.secret_ref, "key": self.key}) if self.secret_ref is not None else None
+        return compact({"secretRef": secret, "configMapRef": secret_ref("kube_config.config_map_ref", self.config_map_ref)})
+
+
+@dataclass(frozen=True)
+class DependsOn:
+    """A Kustomization applied first, whose readiness is judged by a CEL expression instead of its Ready condition.
+
+    kustomization: the construct or an ``ObjectRef``. ready_expr: CEL over
+    ``dep`` (the dependency) and ``self``; Flux's own check is replaced unless
+    its ``AdditiveCELDependencyCheck`` feature gate is on.
+    """
+
+    kustomization: KustomizationDependency
+    ready_expr: str | None = None
 
 
 @dataclass(frozen=True)
@@ -212,7 +340,7 @@ class CommonMetadata:
         return compact({"labels": dict(sorted(self.labels.items())) or None, "annotations": dict(sorted(self.annotations.items())) or None})
 
 
-def _typed_list(field_name: str, values: object, kind: type[Patch] | type[Image]) -> list[dict[str, Any]]:
+def _typed_list(field_name: str, values: object, kind: type[Patch] | type[Image] | type[HealthCheckExpr] | type[IgnoreRule]) -> list[dict[str, Any]]:
     out = []
     for index, item in enumerate(validation.items(field_name, values)):
         if not isinstance(item, kind):
@@ -237,6 +365,22 @@ def _health_checks(values: object, namespace: str) -> list[dict[str, str]]:
     return out
 
 
+def _with_api_version(value: object, ref: dict[str, str]) -> dict[str, str]:
+    """``ref`` with the ``apiVersion`` an ``ObjectRef`` names (``spec.sourceRef`` has one)."""
+    if isinstance(value, ObjectRef) and value.api_version is not None:
+        return {"apiVersion": value.api_version, **ref}
+    return ref
+
+
+def _dependency(item: object, where: str, namespace: str) -> dict[str, str]:
+    if isinstance(item, DependsOn):
+        out = name_ref(item.kustomization, f"{where}.kustomization", _DEPENDENCIES, namespace)
+        if item.ready_expr is not None:
+            out["readyExpr"] = cel_expression(f"{where}.ready_expr", item.ready_expr)
+        return out
+    return name_ref(item, where, _DEPENDENCIES, namespace)
+
+
 def source_path(field_name: str, value: str) -> str:
     """A path inside the source, written ``./...`` as ``flux create kustomization --path`` requires."""
     if not isinstance(value, str) or not value.startswith("./"):
@@ -256,14 +400,26 @@ class KustomizationProps(FluxObjectProps):
     namespace; ``ObjectRef`` for one made elsewhere). path: default ``./``,
     must begin with ``./``. prune: delete what disappears, default off (the
     CLI's; the CRD requires a value). interval: default ``1m0s``.
-    depends_on: Kustomizations applied first. health_checks, wait, timeout,
-    retry_interval: readiness. target_namespace, service_account_name,
-    decryption, kube_config_secret_ref, force, deletion_policy, components,
-    name_prefix, name_suffix, patches, images, post_build, common_metadata, suspend: as in Flux.
+    depends_on: Kustomizations applied first (a ``DependsOn`` adds a CEL
+    readiness expression). retry_interval: how soon to retry after a failure
+    (Flux: the interval). timeout: of build, apply and health checks. wait:
+    wait for every applied object to be ready. health_checks: wait for these
+    objects only. health_check_exprs: how to read readiness of custom kinds.
+    service_account_name: apply as this account. target_namespace: put every
+    namespaced object there. decryption: SOPS. kube_config (or its shorthand
+    kube_config_secret_ref, a Secret name): apply to a remote cluster. force:
+    recreate objects whose immutable fields change. deletion_policy: what
+    happens to the objects when the Kustomization goes. components, and
+    ignore_missing_components: kustomize components to add, and whether a
+    missing one is skipped. name_prefix, name_suffix: added to every name.
+    patches, images: kustomize patches and image overrides. post_build:
+    ``${var}`` substitution. common_metadata: labels and annotations for every
+    object. build_metadata: kustomize build annotations to keep. ignore:
+    fields drift correction leaves alone. suspend: stop reconciling.
     """
 
     KIND: ClassVar[str] = "Kustomization"
-    SPEC_KEYS: ClassVar[dict[str, str]] = {"source": "sourceRef", "kube_config_secret_ref": "kubeConfig"}
+    SPEC_KEYS: ClassVar[dict[str, str]] = {"source": "sourceRef", "kube_config_secret_ref": "kubeConfig", "kube_config": "kubeConfig"}
 
     source: KustomizationSource
     path: str = "./"
@@ -273,33 +429,43 @@ class KustomizationProps(FluxObjectProps):
     timeout: str | None = None
     wait: bool = False
     health_checks: Sequence[HealthCheck | FluxResource] = ()
-    depends_on: Sequence[KustomizationDependency] = ()
+    health_check_exprs: Sequence[HealthCheckExpr] = ()
+    depends_on: Sequence[KustomizationDependency | DependsOn] = ()
     service_account_name: str | None = None
     target_namespace: str | None = None
     decryption: Decryption | None = None
     kube_config_secret_ref: str | None = None
+    kube_config: KubeConfig | None = None
     force: bool = False
     deletion_policy: str | None = None
     components: Sequence[str] = ()
+    ignore_missing_components: bool = False
     name_prefix: str | None = None
     name_suffix: str | None = None
     patches: Sequence[Patch] = ()
     images: Sequence[Image] = ()
     post_build: PostBuild | None = None
     common_metadata: CommonMetadata | None = None
+    build_metadata: Sequence[str] = ()
+    ignore: Sequence[IgnoreRule] = ()
     suspend: bool = False
 
     def _make_spec(self) -> dict[str, Any]:
-        depends_on = [
-            name_ref(item, f"depends_on[{index}]", _DEPENDENCIES, self.namespace)
-            for index, item in enumerate(validation.items("depends_on", self.depends_on))
-        ]
+        depends_on = [_dependency(item, f"depends_on[{index}]", self.namespace) for index, item in enumerate(validation.items("depends_on", self.depends_on))]
+        if self.kube_config is not None and self.kube_config_secret_ref is not None:
+            raise ValidationError("kube_config_secret_ref", self.kube_config_secret_ref, "set together with kube_config", "write kube_config=KubeConfig(secret_ref=...) alone")
+        kube_config = nested("kube_config", self.kube_config, KubeConfig)
+        if self.kube_config_secret_ref is not None:
+            kube_config = KubeConfig(secret_ref=validation.dns1123_subdomain("kube_config_secret_ref", self.kube_config_secret_ref))
+        build_metadata = validation.strings("build_metadata", self.build_metadata)
+        for index, option in enumerate(build_metadata):
+            validation.one_of(f"build_metadata[{index}]", option, BUILD_METADATA)
         decryption = nested("decryption", self.decryption, Decryption)
         post_build = nested("post_build", self.post_build, PostBuild)
         common_metadata = nested("common_metadata", self.common_metadata, CommonMetadata)
         return compact(
             {
-                "sourceRef": cross_namespace_ref(self.source, "source", _SOURCES, self.namespace),
+                "sourceRef": _with_api_version(self.source, cross_namespace_ref(self.source, "source", _SOURCES, self.namespace)),
                 "path": source_path("path", self.path),
                 "prune": validation.boolean("prune", self.prune),
                 "interval": validation.flux_duration("interval", self.interval),
@@ -307,22 +473,24 @@ class KustomizationProps(FluxObjectProps):
                 "timeout": optional(validation.flux_duration, "timeout", self.timeout),
                 "wait": flag("wait", self.wait),
                 "healthChecks": _health_checks(self.health_checks, self.namespace) or None,
+                "healthCheckExprs": _typed_list("health_check_exprs", self.health_check_exprs, HealthCheckExpr) or None,
                 "dependsOn": depends_on or None,
                 "serviceAccountName": optional(validation.dns1123_subdomain, "service_account_name", self.service_account_name),
                 "targetNamespace": optional(validation.dns1123_label, "target_namespace", self.target_namespace),
                 "decryption": decryption.to_spec() if decryption else None,
-                "kubeConfig": {"secretRef": secret_ref("kube_config_secret_ref", self.kube_config_secret_ref)}
-                if self.kube_config_secret_ref is not None
-                else None,
+                "kubeConfig": kube_config.to_spec() if kube_config else None,
                 "force": flag("force", self.force),
                 "deletionPolicy": optional(validation.one_of, "deletion_policy", self.deletion_policy, DELETION_POLICIES),
                 "components": list(validation.strings("components", self.components)) or None,
+                "ignoreMissingComponents": flag("ignore_missing_components", self.ignore_missing_components),
                 "namePrefix": optional(validation.string, "name_prefix", self.name_prefix, max_length=200),
                 "nameSuffix": optional(validation.string, "name_suffix", self.name_suffix, max_length=200),
                 "patches": _typed_list("patches", self.patches, Patch) or None,
                 "images": _typed_list("images", self.images, Image) or None,
                 "postBuild": post_build.to_spec() if post_build else None,
                 "commonMetadata": common_metadata.to_spec() if common_metadata else None,
+                "buildMetadata": list(build_metadata) or None,
+                "ignore": _typed_list("ignore", self.ignore, IgnoreRule) or None,
                 "suspend": flag("suspend", self.suspend),
             }
         )
@@ -397,8 +565,12 @@ __all__ = [
     "ChartSync",
     "CommonMetadata",
     "Decryption",
+    "DependsOn",
     "HealthCheck",
+    "HealthCheckExpr",
+    "IgnoreRule",
     "Image",
+    "KubeConfig",
     "Kustomization",
     "KustomizationDependency",
     "KustomizationProps",

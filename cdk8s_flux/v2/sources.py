@@ -13,7 +13,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeAlias, overload
+from typing import Any, ClassVar, Protocol, TypeAlias, overload, runtime_checkable
 
 from constructs import Construct
 
@@ -39,6 +39,8 @@ from cdk8s_flux.validation import flux_git_url, git_branch
 #: The providers each kind authenticates with (CRD enums).
 GIT_PROVIDERS = ("generic", "aws", "azure", "github")
 BUCKET_PROVIDERS = ("generic", "aws", "gcp", "azure")
+#: The Security Token Service each Bucket provider takes (CRD CEL rules): aws with aws, ldap with generic.
+BUCKET_STS_PROVIDERS = {"aws": "aws", "generic": "ldap"}
 VERIFY_PROVIDERS = ("cosign", "notation")
 GIT_VERIFY_MODES = ("head", "HEAD", "Tag", "TagAndHEAD")
 RECONCILE_STRATEGIES = ("ChartVersion", "Revision")
@@ -197,7 +199,12 @@ class Verification:
 
 @dataclass(frozen=True)
 class OCIRepositoryRef:
-    """Which artifact an OCIRepository pulls: a tag, a semver range (optionally filtered), or a digest."""
+    """Which artifact an OCIRepository pulls: a tag, a semver range (optionally filtered), or a digest.
+
+    A tag may go with its digest (``tag@digest``, as Renovate pins): Flux pulls the
+    digest and the tag stays for the reader. Tag and semver together are refused,
+    since Flux would silently drop the tag.
+    """
 
     tag: str | None = None
     semver: str | None = None
@@ -208,8 +215,8 @@ class OCIRepositoryRef:
         _exclusive(
             "ref",
             {"tag": self.tag, "semver": self.semver, "digest": self.digest},
-            (),
-            "set one of tag, semver or digest",
+            (frozenset({"tag", "digest"}),),
+            "set one of tag, semver or digest (a digest may be combined with its tag)",
         )
         if self.tag is not None:
             check_tag("ref.tag", self.tag)
@@ -244,6 +251,61 @@ class LayerSelector:
 
 def _secret_name(field_name: str, value: str | None) -> str | None:
     return optional(validation.dns1123_subdomain, field_name, value)
+
+
+def _source_ref(value: object, ref: dict[str, str]) -> dict[str, str]:
+    """``ref`` with the ``apiVersion`` an ``ObjectRef`` names, for the references whose schema has one."""
+    if isinstance(value, ObjectRef) and value.api_version is not None:
+        return {"apiVersion": value.api_version, **ref}
+    return ref
+
+
+@runtime_checkable
+class AccessControl(Protocol):
+    """The namespaces allowed to reference an object (``spec.accessFrom``): ``cdk8s_flux.v2.AccessFrom``.
+
+    A protocol, so the one ``AccessFrom`` value serves HelmRepository and ImageRepository alike.
+    """
+
+    @property
+    def namespace_selectors(self) -> Sequence[Any]: ...
+
+    def to_spec(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class BucketSTS:
+    """Fetch temporary credentials for a Bucket from a Security Token Service (``spec.sts``).
+
+    provider: ``aws`` (with Bucket provider aws) or ``ldap`` (with generic).
+    endpoint: the service's ``http(s)://`` URL. secret_ref (``username`` and
+    ``password``) and cert_secret_ref (``tls.crt``/``tls.key``/``ca.crt``): ldap only.
+    """
+
+    provider: str
+    endpoint: str
+    secret_ref: str | None = None
+    cert_secret_ref: str | None = None
+
+    def __post_init__(self) -> None:
+        validation.one_of("sts.provider", self.provider, tuple(BUCKET_STS_PROVIDERS.values()))
+        validation.url("sts.endpoint", self.endpoint, ("https", "http"), "https://sts.amazonaws.com")
+        if self.provider == "aws":
+            for name in ("secret_ref", "cert_secret_ref"):
+                if getattr(self, name) is not None:
+                    raise ValidationError(f"sts.{name}", getattr(self, name), "the aws STS authenticates with the controller's identity", f"drop {name}")
+        optional(validation.dns1123_subdomain, "sts.secret_ref", self.secret_ref)
+        optional(validation.dns1123_subdomain, "sts.cert_secret_ref", self.cert_secret_ref)
+
+    def to_spec(self) -> dict[str, Any]:
+        return compact(
+            {
+                "provider": self.provider,
+                "endpoint": self.endpoint,
+                "secretRef": secret_ref("sts.secret_ref", self.secret_ref),
+                "certSecretRef": secret_ref("sts.cert_secret_ref", self.cert_secret_ref),
+            }
+        )
 
 
 # --- GitRepository -------------------------------------------------------------------------------
@@ -332,18 +394,23 @@ class GitRepository(FluxResource):
 class OCIRepositoryProps(FluxObjectProps):
     """An OCIRepository, as ``flux create source oci`` takes it.
 
-    url: ``oci://registry/repository``. ref: a tag, semver range or digest
-    (required, as by the CLI). provider: default ``generic`` (the CLI's), or
-    aws, azure, gcp; ``None`` leaves it to Flux. interval: default ``1m0s``.
-    secret_ref, cert_secret_ref, proxy_secret_ref, service_account_name: in the
-    namespace. verify: signature verification. layer_selector: which layer.
-    ignore, insecure, timeout (no hours), suspend: as in Flux.
+    url: ``oci://registry/repository``, without tag. ref: a tag, semver range or
+    digest (the CLI asks for one; unset, Flux pulls ``latest``). provider: default
+    ``generic`` (the CLI's), or aws, azure, gcp; ``None`` leaves it to Flux.
+    interval: how often to look for a new artifact, default ``1m0s``. secret_ref:
+    a docker-registry Secret for the registry login. cert_secret_ref: client
+    certificate and CA for the registry. proxy_secret_ref: the proxy to reach it
+    through. service_account_name: whose image pull secrets to use. verify:
+    check cosign or notation signatures. layer_selector: which layer to use and
+    whether to extract it. ignore: gitignore lines of files to leave out.
+    insecure: plain HTTP. timeout: of registry calls (no hours; Flux: 60s).
+    suspend: stop reconciling.
     """
 
     KIND: ClassVar[str] = "OCIRepository"
 
     url: str
-    ref: OCIRepositoryRef
+    ref: OCIRepositoryRef | None = None
     interval: str = "1m0s"
     provider: str | None = "generic"
     secret_ref: str | None = None
@@ -358,12 +425,11 @@ class OCIRepositoryProps(FluxObjectProps):
     suspend: bool = False
 
     def _make_spec(self) -> dict[str, Any]:
-        if not isinstance(self.ref, OCIRepositoryRef):
-            raise ValidationError("ref", self.ref, "not an OCIRepositoryRef", "write ref=OCIRepositoryRef(tag='latest')")
+        ref = nested("ref", self.ref, OCIRepositoryRef)
         return compact(
             {
                 "url": _oci_url("url", self.url),
-                "ref": self.ref.to_spec(),
+                "ref": ref.to_spec() if ref else None,
                 "interval": validation.flux_duration("interval", self.interval),
                 "provider": optional(check_provider, "provider", self.provider),
                 "secretRef": secret_ref("secret_ref", self.secret_ref),
@@ -378,6 +444,14 @@ class OCIRepositoryProps(FluxObjectProps):
                 "suspend": flag("suspend", self.suspend),
             }
         )
+
+
+def _access_from(value: AccessControl | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, AccessControl):
+        raise ValidationError("access_from", value, "not an AccessFrom", "write access_from=AccessFrom(namespace_selectors=[NamespaceSelector(match_labels={...})])")
+    return value.to_spec()
 
 
 def _oci_url(field_name: str, value: str) -> str:
@@ -410,8 +484,11 @@ class HelmRepositoryProps(FluxObjectProps):
     registry; the type follows from the scheme as with the CLI (``type`` may be
     given, and must agree). provider: OCI only (generic, aws, azure, gcp).
     pass_credentials: send the credentials of secret_ref to other hosts (needs
-    secret_ref). interval: default ``1m0s``. cert_secret_ref, insecure, timeout
-    (no hours), suspend: as in Flux.
+    secret_ref). interval: default ``1m0s``. secret_ref: basic auth, TLS or
+    registry login. cert_secret_ref: client certificate and CA. insecure:
+    plain HTTP to an OCI registry. timeout: of index downloads (no hours).
+    access_from: namespaces allowed to use it (in the schema, not enforced by
+    Flux yet). suspend: stop reconciling.
     """
 
     KIND: ClassVar[str] = "HelmRepository"
@@ -425,6 +502,7 @@ class HelmRepositoryProps(FluxObjectProps):
     cert_secret_ref: str | None = None
     insecure: bool = False
     timeout: str | None = None
+    access_from: AccessControl | None = None
     suspend: bool = False
 
     @property
@@ -456,6 +534,7 @@ class HelmRepositoryProps(FluxObjectProps):
                 "certSecretRef": secret_ref("cert_secret_ref", self.cert_secret_ref),
                 "insecure": flag("insecure", self.insecure),
                 "timeout": optional(validation.flux_duration, "timeout", self.timeout, hours=False),
+                "accessFrom": _access_from(self.access_from),
                 "suspend": flag("suspend", self.suspend),
             }
         )
@@ -513,7 +592,7 @@ class HelmChartProps(FluxObjectProps):
         return compact(
             {
                 "chart": validation.string("chart", self.chart, max_length=2048),
-                "sourceRef": source,
+                "sourceRef": _source_ref(self.source, source),
                 "version": optional(validation.semver_range, "version", self.version),
                 "reconcileStrategy": validation.one_of("reconcile_strategy", self.reconcile_strategy, RECONCILE_STRATEGIES),
                 "interval": validation.flux_duration("interval", self.interval),
@@ -549,10 +628,14 @@ class BucketProps(FluxObjectProps):
     bucket_name: the bucket. endpoint: ``host[:port]`` without a scheme (use
     insecure for plain HTTP); for provider ``azure`` the account URL
     ``https://<account>.blob.core.windows.net``. provider: default ``generic``
-    (the CLI's), or aws, gcp, azure. region, prefix, secret_ref (or
-    service_account_name, not both; no service account with generic),
-    cert_secret_ref, proxy_secret_ref, ignore, insecure, timeout (no hours), suspend: as in Flux.
-    interval: default ``1m0s``.
+    (the CLI's), or aws, gcp, azure. region: the bucket's region. prefix: only
+    objects under this key prefix. secret_ref: static credentials, or
+    service_account_name for workload identity (not both; none with generic).
+    cert_secret_ref: client certificate and CA. proxy_secret_ref: the proxy to
+    reach the endpoint. sts: temporary credentials from a token service (aws or
+    generic providers). ignore: gitignore lines of objects to leave out.
+    insecure: plain HTTP. timeout: of bucket calls (no hours). suspend: stop
+    reconciling. interval: default ``1m0s``.
     """
 
     KIND: ClassVar[str] = "Bucket"
@@ -570,10 +653,16 @@ class BucketProps(FluxObjectProps):
     ignore: str | Sequence[str] | None = None
     insecure: bool = False
     timeout: str | None = None
+    sts: BucketSTS | None = None
     suspend: bool = False
 
     def _make_spec(self) -> dict[str, Any]:
         validation.one_of("provider", self.provider, BUCKET_PROVIDERS)
+        sts = nested("sts", self.sts, BucketSTS)
+        if sts is not None and BUCKET_STS_PROVIDERS.get(self.provider) != sts.provider:
+            wanted = BUCKET_STS_PROVIDERS.get(self.provider)
+            fix = f"use BucketSTS(provider={wanted!r}, ...)" if wanted else "drop sts, or use provider 'aws' or 'generic'"
+            raise ValidationError("sts.provider", sts.provider, f"a {self.provider} Bucket takes {'a ' + wanted + ' STS' if wanted else 'no STS'}", fix)
         if not isinstance(self.bucket_name, str) or not _BUCKET_NAME.match(self.bucket_name):
             raise ValidationError("bucket_name", self.bucket_name, "not a bucket name", "use 3 to 223 lowercase letters, digits, '.', '-' and '_'")
         _bucket_endpoint(self.endpoint, self.provider)
@@ -597,6 +686,7 @@ class BucketProps(FluxObjectProps):
                 "ignore": ignore_text("ignore", self.ignore),
                 "insecure": flag("insecure", self.insecure),
                 "timeout": optional(validation.flux_duration, "timeout", self.timeout, hours=False),
+                "sts": sts.to_spec() if sts else None,
                 "suspend": flag("suspend", self.suspend),
             }
         )
@@ -636,8 +726,10 @@ _GIT_REPOSITORIES = accepts(GitRepositoryReference)
 
 
 __all__ = [
+    "AccessControl",
     "Bucket",
     "BucketProps",
+    "BucketSTS",
     "GitRepository",
     "GitRepositoryInclude",
     "GitRepositoryProps",
