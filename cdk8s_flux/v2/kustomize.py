@@ -308,17 +308,29 @@ class KubeConfig:
         return compact({"secretRef": secret, "configMapRef": secret_ref("kube_config.config_map_ref", self.config_map_ref)})
 
 
-@dataclass(frozen=True)
-class DependsOn:
-    """A Kustomization applied first, whose readiness is judged by a CEL expression instead of its Ready condition.
+@dataclass(frozen=True, kw_only=True)
+class DependsOn(ObjectRef):
+    """A Kustomization applied first, whose readiness a CEL expression judges instead of its Ready condition.
 
-    kustomization: the construct or an ``ObjectRef``. ready_expr: CEL over
-    ``dep`` (the dependency) and ``self``; Flux's own check is replaced unless
-    its ``AdditiveCELDependencyCheck`` feature gate is on.
+    name, namespace: the Kustomization (or ``DependsOn.of(construct, ready_expr=...)``).
+    ready_expr: CEL over ``dep`` (the dependency) and ``self`` (this
+    Kustomization); it replaces Flux's own check unless the controller's
+    ``AdditiveCELDependencyCheck`` feature gate is on.
     """
 
-    kustomization: KustomizationDependency
+    kind: str = "Kustomization"
     ready_expr: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        optional(cel_expression, "depends_on.ready_expr", self.ready_expr)
+
+    @classmethod
+    def of(cls, kustomization: Kustomization, *, ready_expr: str) -> DependsOn:
+        """The dependency on a Kustomization this app defines."""
+        if not isinstance(kustomization, Kustomization):
+            raise ValidationError("kustomization", kustomization, "not a Kustomization", "pass the Kustomization construct")
+        return cls(name=kustomization.name, namespace=kustomization.namespace, ready_expr=ready_expr)
 
 
 @dataclass(frozen=True)
@@ -373,12 +385,10 @@ def _with_api_version(value: object, ref: dict[str, str]) -> dict[str, str]:
 
 
 def _dependency(item: object, where: str, namespace: str) -> dict[str, str]:
-    if isinstance(item, DependsOn):
-        out = name_ref(item.kustomization, f"{where}.kustomization", _DEPENDENCIES, namespace)
-        if item.ready_expr is not None:
-            out["readyExpr"] = cel_expression(f"{where}.ready_expr", item.ready_expr)
-        return out
-    return name_ref(item, where, _DEPENDENCIES, namespace)
+    out = name_ref(item, where, _DEPENDENCIES, namespace)
+    if isinstance(item, DependsOn) and item.ready_expr is not None:
+        out["readyExpr"] = item.ready_expr
+    return out
 
 
 def source_path(field_name: str, value: str) -> str:
@@ -430,7 +440,7 @@ class KustomizationProps(FluxObjectProps):
     wait: bool = False
     health_checks: Sequence[HealthCheck | FluxResource] = ()
     health_check_exprs: Sequence[HealthCheckExpr] = ()
-    depends_on: Sequence[KustomizationDependency | DependsOn] = ()
+    depends_on: Sequence[KustomizationDependency] = ()
     service_account_name: str | None = None
     target_namespace: str | None = None
     decryption: Decryption | None = None
@@ -556,7 +566,7 @@ class Kustomization(FluxResource):
         return cls(scope, id, source=sync.source, path=path, **options)
 
 
-#: Another Kustomization, applied first (``spec.dependsOn``).
+#: Another Kustomization, applied first (``spec.dependsOn``); a ``DependsOn`` (an ``ObjectRef``) adds a readiness expression.
 KustomizationDependency: TypeAlias = Kustomization | ObjectRef
 _DEPENDENCIES = accepts(KustomizationDependency)
 
