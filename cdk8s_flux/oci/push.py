@@ -24,7 +24,7 @@ from cdk8s_flux.git import Git
 from cdk8s_flux.oci.artifact import Artifact, build_artifact, flux_annotations
 from cdk8s_flux.oci.reference import Reference, check_tag, parse_reference
 from cdk8s_flux.oci.registry import RegistryClient
-from cdk8s_flux.pipeline import CheckPolicy, Target
+from cdk8s_flux.pipeline import CheckPolicy, Rendered, Target
 from cdk8s_flux.progress import Progress, plural, silent
 from cdk8s_flux.source import branch_of, check_working_tree, commit_time, open_repository, source_commit
 from cdk8s_flux.target import GitTarget, OciTarget
@@ -301,12 +301,14 @@ def push(
     environ: Mapping[str, str] | None = None,
     verbose: bool = False,
     timeout: float | None = None,
+    rendered: Rendered | None = None,
 ) -> PushResult:
     """Render the cdk8s app in ``app_dir`` and push it: the whole ``cdk8s-flux push``.
 
     Git and the credentials are read before the app runs, so a misconfigured
     job fails fast; the registry is written only after the app synthesized and
-    passed the checks of ``policy``, the same as publish's.
+    passed the checks of ``policy``, the same as publish's. ``rendered``: the app already
+    rendered with ``deliver=True`` (``bootstrap`` renders once); it is not run again.
     """
     import os
 
@@ -315,13 +317,14 @@ def push(
     from cdk8s_flux.pipeline import render
 
     environ = os.environ if environ is None else environ
-    config = load_app_config(Path(app_dir), command, timeout)
+    config = rendered.config if rendered is not None else load_app_config(Path(app_dir), command, timeout)
     git = open_repository(Path(repo) if repo else config.directory)
     info = source_info(git, options, environ, progress)
     check_working_tree(git, source_commit(git), options.allow_dirty, progress, "under that commit's revision")
     given = parse_reference(options.reference, "reference") if options.reference else None
     credentials = find_credentials(given.registry, options.creds, environ) if given else None
-    rendered = render(config, policy, deliver=True, verbose=verbose, progress=progress)
+    if rendered is None:
+        rendered = render(config, policy, deliver=True, verbose=verbose, progress=progress)
     repository, tags, path = resolve_destination(rendered.targets, options.reference, options.tags, progress)
     if given is None:
         credentials = find_credentials(repository.registry, options.creds, environ)

@@ -24,7 +24,7 @@ from cdk8s_flux import __version__
 from cdk8s_flux import changes as diff
 from cdk8s_flux.errors import GitError, ValidationError
 from cdk8s_flux.git import Git, TreeEntry
-from cdk8s_flux.pipeline import CheckPolicy
+from cdk8s_flux.pipeline import CheckPolicy, Rendered
 from cdk8s_flux.progress import Progress, plural, silent
 from cdk8s_flux.publish.branch import fetch_tip
 from cdk8s_flux.source import SourceCommit, check_working_tree, open_repository, source_commit
@@ -320,22 +320,26 @@ def publish(
     progress: Progress = silent,
     verbose: bool = False,
     timeout: float | None = None,
+    rendered: Rendered | None = None,
 ) -> PublishResult:
     """Render the cdk8s app in ``app_dir`` and publish it: the whole ``cdk8s-flux publish``.
 
     Git is asked for the source commit and the remote before the app runs, so
     a misconfigured job fails fast; the branch is touched only after the app
     synthesized, passed the checks of ``policy`` and matched its own delivery target.
+    ``rendered``: the app already rendered with ``deliver=True`` (``bootstrap`` renders once for
+    the delivery and its apply bundle); it is not run again.
     """
     from cdk8s_flux.app import load_app_config
     from cdk8s_flux.pipeline import git_destination, render
 
-    config = load_app_config(Path(app_dir), command, timeout)
+    config = rendered.config if rendered is not None else load_app_config(Path(app_dir), command, timeout)
     git = open_repository(Path(repo) if repo else config.directory)
     source = source_commit(git)
     git.remote_url(options.remote)
     source = check_working_tree(git, source, options.allow_dirty, progress, f"marked with a '{DIRTY_TRAILER}: true' trailer")
-    rendered = render(config, policy, deliver=True, verbose=verbose, progress=progress)
+    if rendered is None:
+        rendered = render(config, policy, deliver=True, verbose=verbose, progress=progress)
     destination = git_destination(rendered.targets, options.branch, options.path, options.kustomization_files)
     if options.kustomization_files and not destination.kustomization_files:
         progress("no kustomization.yaml files: the app's Flux v1 fluxd would apply them as objects")
