@@ -1,0 +1,205 @@
+"""The constructs of the image automation loop: one per automated image, one per source repository.
+
+``ImageAutomation`` makes the ImageRepository and ImagePolicy of one pins entry and
+knows the marker that entry carries. ``ImageUpdates`` makes the ImageUpdateAutomation
+that commits new pins to the source branch (or a pull-request branch), never to the
+branch ``publish`` writes. Both add the checks of ``cdk8s_flux.images.checks`` to
+the app, so every ``cdk8s synth`` runs them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import jsii
+from constructs import Construct, IConstruct, IValidation, Node
+
+from cdk8s_flux import validation
+from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.images.checks import PIN_ANNOTATION, problems
+from cdk8s_flux.images.pins import INIT_ENVIRONMENT, ImagePins
+from cdk8s_flux.images.setters import Setter
+from cdk8s_flux.target import repo_path
+from cdk8s_flux.v2.image import ImagePolicy, ImageRepository, ImageUpdateAutomation, Policy, TagFilter
+from cdk8s_flux.v2.resource import DEFAULT_NAMESPACE, ObjectRef
+from cdk8s_flux.v2.sources import GitRepository
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageAutomationProps:
+    """One automated image.
+
+    pins: the app's ``ImagePins``. entry: its entry in the file (default the construct
+    id). policy: which tag is the latest (``SemverPolicy``, ``AlphabeticalPolicy``,
+    ``NumericalPolicy``); filter_tags: narrow the tags first. image: the repository
+    to scan (default the pinned image's name). digest_reflection_policy: default
+    ``IfNotPresent`` when the entry pins a digest, else Flux's ``Never``. interval:
+    how often to scan, default ``1m0s``. secret_ref, provider, exclusion_list: as
+    on ``ImageRepository``. name, namespace: of both objects (default the entry and
+    ``flux-system``).
+    """
+
+    pins: ImagePins
+    policy: Policy
+    entry: str | None = None
+    image: str | None = None
+    filter_tags: TagFilter | None = None
+    digest_reflection_policy: str | None = None
+    interval: str = "1m0s"
+    secret_ref: str | None = None
+    provider: str | None = None
+    exclusion_list: Sequence[str] | None = None
+    name: str | None = None
+    namespace: str = DEFAULT_NAMESPACE
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.pins, ImagePins):
+            raise ValidationError("pins", self.pins, "not ImagePins", "pass pins=ImagePins.load('images.yaml')")
+
+
+class ImageAutomation(Construct):
+    """Automation for one pinned image: its ImageRepository, its ImagePolicy and the marker its entry carries."""
+
+    def __init__(self, scope: Construct, id: str, props: ImageAutomationProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id)
+        props = props if props is not None else ImageAutomationProps(**options)
+        self.props = props
+        self.entry = props.entry if props.entry is not None else id
+        name = props.name if props.name is not None else self.entry
+        validation.flux_name("name", name)
+        pin = props.pins.pins.get(self.entry)
+        image = props.image if props.image is not None else (pin.ref.name if pin is not None else None)
+        if image is None:
+            raise ValidationError(
+                "image",
+                None,
+                f"{props.pins.path} has no entry {self.entry!r} to take the repository from",
+                "pass image='REGISTRY/PATH', then run 'cdk8s-flux images init'",
+            )
+        reflection = props.digest_reflection_policy
+        if reflection is None and pin is not None and (pin.ref.digest or "digest" in pin.setters):
+            reflection = "IfNotPresent"
+        self.repository = ImageRepository(
+            self, "Repository", name=name, namespace=props.namespace, image=image, interval=props.interval, secret_ref=props.secret_ref,
+            provider=props.provider, exclusion_list=props.exclusion_list,
+        )  # fmt: skip
+        self.policy = ImagePolicy(
+            self, "Policy", name=name, namespace=props.namespace, annotations={PIN_ANNOTATION: self.entry}, image_repository=self.repository,
+            policy=props.policy, filter_tags=props.filter_tags, digest_reflection_policy=reflection,
+        )  # fmt: skip
+        self.setter = Setter(props.namespace, name)
+        _add_checks(self, [props.pins])
+
+    @property
+    def marker(self) -> str:
+        """The comment the entry's image line ends with: ``# {"$imagepolicy": "flux-system:web"}``."""
+        return self.setter.comment()
+
+    @property
+    def image(self) -> str:
+        """The pinned image (what a container's ``image`` takes)."""
+        return self.props.pins[self.entry]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageUpdatesProps:
+    """The ImageUpdateAutomation of one source repository.
+
+    source: its GitRepository (the one holding the app's code, not the manifests
+    branch). pins: the pins files it updates; update_path: default their common
+    folder relative to the repository root (found from the files' git work tree).
+    checkout_branch: the source branch (default the GitRepository's). push_branch: push
+    to this branch instead, for a pull request. author_email (required), author_name,
+    message_template, signing_key_secret/signing_key_type, interval (default ``1m0s``):
+    as on ``ImageUpdateAutomation``. name, namespace: of the object (default the id, ``flux-system``).
+    """
+
+    source: GitRepository | ObjectRef
+    author_email: str
+    pins: Sequence[ImagePins] = ()
+    update_path: str | None = None
+    checkout_branch: str | None = None
+    push_branch: str | None = None
+    author_name: str | None = None
+    message_template: str | None = None
+    signing_key_secret: str | None = None
+    signing_key_type: str | None = None
+    interval: str = "1m0s"
+    name: str | None = None
+    namespace: str = DEFAULT_NAMESPACE
+
+
+class ImageUpdates(Construct):
+    """The ImageUpdateAutomation that commits new image pins to a source repository."""
+
+    def __init__(self, scope: Construct, id: str, props: ImageUpdatesProps | None = None, **options: Any) -> None:
+        super().__init__(scope, id)
+        props = props if props is not None else ImageUpdatesProps(**options)
+        self.props = props
+        pins = list(props.pins)
+        path = props.update_path if props.update_path is not None else _common_path(pins)
+        self.automation = ImageUpdateAutomation(
+            self, "Resource", name=props.name if props.name is not None else id, namespace=props.namespace,
+            source=props.source, author_email=props.author_email, author_name=props.author_name,
+            checkout_branch=props.checkout_branch, push_branch=props.push_branch, message_template=props.message_template,
+            signing_key_secret=props.signing_key_secret, signing_key_type=props.signing_key_type,
+            update_path="./" + repo_path("update_path", path), interval=props.interval,
+        )  # fmt: skip
+        _add_checks(self, pins)
+
+
+def _common_path(pins: Sequence[ImagePins]) -> str:
+    """The folder holding every pins file, relative to their git work tree's root."""
+    if not pins:
+        raise ValidationError("update_path", None, "no pins and no path", "pass pins=[ImagePins.load(...)] or update_path='apps/web/images.yaml'")
+    relative = {_in_work_tree(p.path) for p in pins}
+    if len(relative) == 1:
+        return relative.pop()
+    return os.path.commonpath(sorted(relative))
+
+
+def _in_work_tree(path: Path) -> str:
+    absolute = path.resolve()
+    for folder in absolute.parents:
+        if (folder / ".git").exists():
+            return absolute.relative_to(folder).as_posix()
+    raise ValidationError(
+        "update_path",
+        str(path),
+        "the pins file is in no git work tree, so its path in the repository is unknown",
+        "pass update_path= (the file's path in the source repository)",
+    )
+
+
+@jsii.implements(IValidation)
+class _Checks:
+    """The image automation checks of the whole app: once per app, over every pins file its constructs read."""
+
+    def __init__(self, root: IConstruct) -> None:
+        self.root = root
+        self.pins: dict[Path, ImagePins] = {}
+
+    def validate(self) -> list[str]:
+        if os.environ.get(INIT_ENVIRONMENT):
+            return []
+        objects = [c.to_json() for c in self.root.node.find_all() if isinstance(c, cdk8s.ApiObject)]
+        return problems(objects, self.pins.values())
+
+
+#: The checks of each app (its root construct), so that many constructs add them once.
+_CHECKS: dict[int, _Checks] = {}
+
+
+def _add_checks(scope: Construct, pins: Sequence[ImagePins]) -> None:
+    root = Node.of(scope).root
+    checks = _CHECKS.get(id(root))
+    if checks is None or checks.root is not root:
+        checks = _CHECKS[id(root)] = _Checks(root)
+        Node.of(root).add_validation(checks)
+    for one in pins:
+        checks.pins.setdefault(one.path.resolve(), one)

@@ -1,0 +1,133 @@
+"""What synth and ``cdk8s-flux images check`` refuse: pins and policies that do not match, automation aimed at publish's branch.
+
+The checks read plain objects (dicts) and the pins file, so the constructs run
+them at synth time (``Node.add_validation``) and the command runs them on a
+rendered app, with one piece of code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import PurePosixPath
+from typing import Any
+
+from cdk8s_flux.images.pins import ImagePins
+from cdk8s_flux.images.setters import Setter
+from cdk8s_flux.target import GitTarget, repo_path, targets_in
+
+#: On an ImagePolicy made by ``ImageAutomation``: the pins entry it updates.
+PIN_ANNOTATION = "cdk8s-flux.io/image-pin"
+_DEFAULT_NAMESPACE = "flux-system"
+
+
+def _meta(obj: dict[str, Any]) -> tuple[str, str]:
+    metadata = obj.get("metadata") or {}
+    return (metadata.get("namespace") or _DEFAULT_NAMESPACE, metadata.get("name", ""))
+
+
+def _of_kind(objects: Iterable[dict[str, Any]], kind: str) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        _meta(o): o
+        for o in objects
+        if o.get("kind") == kind and str(o.get("apiVersion", "")).startswith(("image.toolkit.fluxcd.io/", "source.toolkit.fluxcd.io/"))
+    }
+
+
+def _repository_name(image: str) -> str:
+    """An image repository as a registry names it: ``nginx`` is ``docker.io/library/nginx``."""
+    first, _, rest = image.partition("/")
+    if not rest:
+        return f"docker.io/library/{image}"
+    if "." not in first and ":" not in first and first != "localhost":
+        return f"docker.io/{image}"
+    return image.replace("index.docker.io/", "docker.io/", 1)
+
+
+def pin_problems(pins: ImagePins, objects: Sequence[dict[str, Any]]) -> list[str]:
+    """Markers naming policies the app lacks, automated images without their entry, repositories that differ."""
+    problems = []
+    policies = _of_kind(objects, "ImagePolicy")
+    repositories = _of_kind(objects, "ImageRepository")
+    for entry, pin in sorted(pins.pins.items()):
+        where = f"{pins.path}: images.{entry}"
+        for key, setter in sorted(pin.setters.items()):
+            policy = policies.get(setter.policy)
+            if policy is None:
+                known = ", ".join(f"{ns}:{name}" for ns, name in sorted(policies)) or "none"
+                problems.append(
+                    f"{where}.{key}: the marker names ImagePolicy {setter.namespace}/{setter.name}, which the app does not define (it defines: {known}). Fix: name one of them in the marker, or define the policy with ImageAutomation"
+                )
+                continue
+            spec = policy.get("spec") or {}
+            ref = spec.get("imageRepositoryRef") or {}
+            repository = repositories.get((ref.get("namespace") or setter.namespace, ref.get("name", "")))
+            if repository is not None and _repository_name(str((repository.get("spec") or {}).get("image", ""))) != _repository_name(pin.ref.name):
+                image = repository["spec"]["image"]
+                problems.append(
+                    f"{where}: pins {pin.ref.name}, but its policy {setter.namespace}/{setter.name} picks tags of {image}. Fix: pin an image of {image}, or point the policy at {pin.ref.name}"
+                )
+            if (pin.ref.digest or key == "digest") and spec.get("digestReflectionPolicy", "Never") == "Never":
+                problems.append(
+                    f"{where}: pins a digest, but policy {setter.namespace}/{setter.name} reflects none (digestReflectionPolicy Never), so Flux would write an empty digest. Fix: set digest_reflection_policy='IfNotPresent' (or 'Always' with an interval)"
+                )
+    for policy_key, policy in sorted(policies.items()):
+        automated = ((policy.get("metadata") or {}).get("annotations") or {}).get(PIN_ANNOTATION)
+        if automated is None:
+            continue
+        found = pins.pins.get(automated)
+        marker = Setter(*policy_key).comment()
+        named = f"ImagePolicy {policy_key[0]}/{policy_key[1]}"
+        if found is None:
+            problems.append(
+                f"{pins.path}: the app automates image {automated!r} ({named}) and the pins file has no entry for it. "
+                f"Fix: run 'cdk8s-flux images init', or add the entry {automated} with image: REF {marker}"
+            )
+        elif policy_key not in found.policies:
+            problems.append(
+                f"{pins.path}: images.{automated} carries no marker of {named}, so Flux never updates it. Fix: end its image line with {marker}"
+            )
+    return problems
+
+
+def _branch_of(automation: dict[str, Any], sources: dict[tuple[str, str], dict[str, Any]]) -> tuple[str | None, str | None]:
+    """The url the automation pushes to and the branch it writes (push branch, else checkout branch, else the source's)."""
+    spec = automation.get("spec") or {}
+    ref = spec.get("sourceRef") or {}
+    namespace = ref.get("namespace") or _meta(automation)[0]
+    source = sources.get((namespace, ref.get("name", "")))
+    url = (source.get("spec") or {}).get("url") if source else None
+    git = spec.get("git") or {}
+    branch = (git.get("push") or {}).get("branch") or ((git.get("checkout") or {}).get("ref") or {}).get("branch")
+    if branch is None and source is not None:
+        branch = ((source.get("spec") or {}).get("ref") or {}).get("branch")
+    return url, branch
+
+
+def _overlap(a: str, b: str) -> bool:
+    pa, pb = PurePosixPath(a or "."), PurePosixPath(b or ".")
+    return a == "" or b == "" or pa == pb or pa in pb.parents or pb in pa.parents
+
+
+def publish_problems(objects: Sequence[dict[str, Any]]) -> list[str]:
+    """ImageUpdateAutomations that write where ``publish`` writes: their commits would be replaced by the next publish."""
+    problems = []
+    sources = _of_kind(objects, "GitRepository")
+    git_targets = [t for t in targets_in(objects) if isinstance(t, GitTarget)]
+    for key, automation in sorted(_of_kind(objects, "ImageUpdateAutomation").items()):
+        url, branch = _branch_of(automation, sources)
+        path = repo_path("update.path", str(((automation.get("spec") or {}).get("update") or {}).get("path", "")))
+        for target in git_targets:
+            if url in (None, target.url) and branch == target.branch and _overlap(path, target.path):
+                problems.append(
+                    f"ImageUpdateAutomation {key[0]}/{key[1]}: writes branch {branch!r} path {path or '.'!r}, which publish owns (its commits would be overwritten by the next publish). "
+                    "Fix: point it at the source branch that holds the pins file (checkout_branch=, or push_branch= for a pull request) and update_path= at that file"
+                )
+    return problems
+
+
+def problems(objects: Sequence[dict[str, Any]], pins: Iterable[ImagePins]) -> list[str]:
+    """Every image automation problem of an app: its objects and the pins files it reads."""
+    found = publish_problems(objects)
+    for one in pins:
+        found += pin_problems(one, objects)
+    return found

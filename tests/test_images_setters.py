@@ -1,0 +1,90 @@
+"""``cdk8s_flux.images.setters`` against the image-automation-controller's own Setters golden data (v1.2.x)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.images.setters import ImageRef, Setter, apply, markers, update_tree
+
+DATA = Path(__file__).parent / "data" / "image-automation-controller" / "setters"
+# The policies and latest images of the controller's TestUpdateWithSetters (internal/update/update_test.go).
+LATEST = {
+    ("automation-ns", "policy"): ImageRef.parse("index.repo.fake/updated:v1.0.1"),
+    ("automation-ns", "unchanged"): ImageRef.parse("image:v1.0.0"),
+    ("automation-ns", "policy-with-digest"): ImageRef.parse("image:v1.0.0@sha256:6745aaad46d795c9836632e1fb62f24b7e7f4c843144da8e47a5465c411a14be"),
+}
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_the_controllers_golden_files_byte_for_byte(tmp_path: Path) -> None:
+    # GIVEN the controller's original files and the latest images of its test's policies
+    # WHEN the same updates are applied, writing the changed files elsewhere as the controller's test does
+    changes = update_tree(DATA / "original", LATEST, tmp_path)
+    # THEN exactly the expected files are written, byte for byte (comments, quoting, indentation kept)
+    assert _files(tmp_path) == _files(DATA / "expected")
+    # AND the changes are the ones the controller's test lists: 4 in kustomization.yml, 2 in Kustomization, 1 in marked.yaml
+    assert sorted((c.file, str(c.setter), c.old) for c in changes) == [
+        ("Kustomization", "automation-ns:policy:name", "replaced"),
+        ("Kustomization", "automation-ns:policy:tag", "v1"),
+        ("kustomization.yml", "automation-ns:policy-with-digest", "image"),
+        ("kustomization.yml", "automation-ns:policy-with-digest:digest", "sha256:1234567890abcdef"),
+        ("kustomization.yml", "automation-ns:policy:name", "replaced"),
+        ("kustomization.yml", "automation-ns:policy:tag", "v1"),
+        ("marked.yaml", "automation-ns:policy", "image:v1.0.0"),
+    ]
+
+
+def test_in_place_the_unchanged_files_keep_their_bytes(tmp_path: Path) -> None:
+    shutil.copytree(DATA / "original", tmp_path / "repo", symlinks=True)
+    before = _files(tmp_path / "repo")
+    update_tree(tmp_path / "repo", LATEST)
+    after = _files(tmp_path / "repo")
+    assert {name: after[name] for name in ("otherns.yaml", "unmarked.yaml")} == {name: before[name] for name in ("otherns.yaml", "unmarked.yaml")}
+    assert after["marked.yaml"] == (DATA / "expected" / "marked.yaml").read_bytes()
+    # a second run finds nothing to change, as the controller then makes no commit
+    assert update_tree(tmp_path / "repo", LATEST) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "new"),
+    [
+        ("image: 'app:1' # {\"$imagepolicy\": \"ns:p\"}\n", "image: 'app:2' # {\"$imagepolicy\": \"ns:p\"}\n"),
+        ('image: "app:1" # {"$imagepolicy": "ns:p"}\r\n', 'image: "app:2" # {"$imagepolicy": "ns:p"}\r\n'),
+        ('tag: "1" # {"$imagepolicy": "ns:p:tag"}\n', 'tag: "2" # {"$imagepolicy": "ns:p:tag"}\n'),
+        ('tag: v1 # {"$imagepolicy": "ns:p:tag"}\n', 'tag: "2" # {"$imagepolicy": "ns:p:tag"}\n'),
+    ],
+)
+def test_the_scalar_keeps_its_quoting_and_reads_back_as_a_string(line: str, new: str) -> None:
+    text, changes = apply(line, {("ns", "p"): ImageRef.parse("app:2")})
+    assert text == new and len(changes) == 1
+
+
+def test_a_marker_is_the_line_comment_of_a_scalar_only() -> None:
+    text = 'a: x # {"$imagepolicy": "ns:p"}\n# {"$imagepolicy": "ns:q"}\nb: y # a note\n'
+    assert [(m.path, m.setter) for m in markers(text)] == [(("a",), Setter("ns", "p"))]
+
+
+@pytest.mark.parametrize("marker", ["ns", "ns:p:version", "NS:p", "a:b:c:d"])
+def test_a_bad_setter_is_an_error_naming_the_line(marker: str) -> None:
+    with pytest.raises(ValidationError, match="not an image policy setter") as raised:
+        markers(f'image: app:1 # {{"$imagepolicy": "{marker}"}}\n', "deploy.yaml")
+    assert raised.value.field == "deploy.yaml:1"
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("nginx", ImageRef("nginx")),
+        ("localhost:5000/app:1.2", ImageRef("localhost:5000/app", "1.2")),
+        ("ghcr.io/org/app:1@sha256:" + "a" * 64, ImageRef("ghcr.io/org/app", "1", "sha256:" + "a" * 64)),
+    ],
+)
+def test_image_references_split_as_a_policy_reports_them(text: str, ref: ImageRef) -> None:
+    assert ImageRef.parse(text) == ref and str(ref) == text
