@@ -19,7 +19,7 @@ OFFLINE = {"CDK8S_FLUX_RELEASES_URL": "http://127.0.0.1:9/releases"}
 
 
 def test_every_example_folder_is_found() -> None:
-    assert {"hello-flux", "hello-flux-v2", "multi-env"} <= {app.name for app in APPS}
+    assert {"hello-flux", "hello-flux-v2", "multi-env", "platform"} <= {app.name for app in APPS}
 
 
 @pytest.mark.parametrize("example", APPS, ids=lambda p: p.name)
