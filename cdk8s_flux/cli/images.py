@@ -1,0 +1,125 @@
+"""``cdk8s-flux images init|set|check``: the image pins file of an app whose images Flux updates."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from cdk8s_flux.cli import vocabulary as v
+
+_DESCRIPTION = """\
+Flux's image-automation-controller updates image references in YAML files in
+git at its setter markers. A generated app keeps them in one committed file, the
+image pins file (default images.yaml in APP_DIR), which the app reads with
+ImagePins.load and Flux updates; see docs/v2-image-automation.md.
+
+  init   write the pins file with an entry and marker for every ImageAutomation
+         the app defines (entries already there are kept as they are)
+  set    set an entry to an image, as the controller would: only the marked values change
+  check  the checks synth runs: every marker names a policy the app defines, every
+         automated image has its entry, repositories match, no automation writes
+         the branch publish owns
+
+""" + v.EXIT_CODES
+
+
+def _pins_path(args: argparse.Namespace, app_dir: str | None) -> Path:
+    from cdk8s_flux.images.pins import DEFAULT_FILE
+
+    if args.pins:
+        return Path(args.pins)
+    return Path(app_dir or ".") / DEFAULT_FILE
+
+
+def _objects(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from cdk8s_flux.app import load_app_config
+    from cdk8s_flux.pipeline import CheckPolicy, render
+
+    config = load_app_config(Path(v.app_dir(args)), args.app, args.timeout)
+    rendered = render(config, CheckPolicy(validate=False), verbose=args.verbose, progress=v.progress)
+    return rendered.objects
+
+
+def _init(args: argparse.Namespace) -> int:
+    from cdk8s_flux.atomic import write_file
+    from cdk8s_flux.images.checks import PIN_ANNOTATION
+    from cdk8s_flux.images.pins import HEADER, INIT_ENVIRONMENT, ImagePins, render_entry
+    from cdk8s_flux.images.setters import Setter
+
+    path = _pins_path(args, args.app_dir)
+    os.environ[INIT_ENVIRONMENT] = "1"
+    try:
+        objects = _objects(args)
+    finally:
+        del os.environ[INIT_ENVIRONMENT]
+    repositories = {(o["metadata"].get("namespace"), o["metadata"]["name"]): o["spec"]["image"] for o in objects if o.get("kind") == "ImageRepository"}
+    existing = ImagePins.load(path) if path.exists() else None
+    text = path.read_text() if existing is not None else HEADER + "images:\n"
+    added = []
+    for policy in sorted((o for o in objects if o.get("kind") == "ImagePolicy"), key=lambda o: o["metadata"]["name"]):
+        entry = (policy["metadata"].get("annotations") or {}).get(PIN_ANNOTATION)
+        if entry is None or (existing is not None and entry in existing.pins):
+            continue
+        namespace = policy["metadata"].get("namespace")
+        ref = policy["spec"]["imageRepositoryRef"]
+        image = repositories.get((ref.get("namespace", namespace), ref["name"]))
+        if image is None:
+            continue
+        text = text.rstrip("\n") + "\n" + render_entry(entry, f"{image}:{args.tag}", Setter(namespace, policy["metadata"]["name"]), args.split)
+        added.append(entry)
+    if not added:
+        v.progress(f"{path}: every automated image has its entry; nothing to add")
+        return v.EXIT_OK
+    ImagePins.parse(text, path)  # what we write must read back
+    write_file(path, text)
+    for entry in added:
+        v.progress(f"{path}: added {entry} pinned at tag {args.tag!r}; set the image it runs now with 'cdk8s-flux images set {entry} IMAGE'")
+    return v.EXIT_OK
+
+
+def _set(args: argparse.Namespace) -> int:
+    from cdk8s_flux.images.pins import set_image
+
+    path = _pins_path(args, None)
+    changes = set_image(path, args.entry, args.image)
+    for line in changes:
+        print(line)
+    if not changes:
+        v.progress(f"{path}: {args.entry} already pins {args.image}")
+    return v.EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from cdk8s_flux.images.checks import problems
+    from cdk8s_flux.images.pins import ImagePins
+
+    pins = ImagePins.load(_pins_path(args, args.app_dir))
+    found = problems(_objects(args), [pins])
+    for problem in found:
+        print(f"cdk8s-flux: error: {problem}")
+    if found:
+        return 4
+    v.progress(f"{pins.path}: {len(pins)} pinned images, every marker matches the app's policies")
+    return v.EXIT_OK
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    parser = v.add_command(commands, "images", "the image pins file that Flux image automation updates (init, set, check)", _DESCRIPTION)
+    actions = parser.add_subparsers(dest="images_command", metavar="ACTION")
+    init = v.add_command(actions, "init", "write the pins file's entries and markers for the app's ImageAutomations", _DESCRIPTION)
+    v.add_app_arguments(init)
+    init.add_argument("--pins", metavar="FILE", help="the pins file (default: APP_DIR/images.yaml)")
+    init.add_argument("--tag", default="latest", help="the tag a new entry starts at (default: latest); then run 'images set'")
+    init.add_argument("--split", action="store_true", help="write name and tag with their own markers instead of one image line")
+    init.set_defaults(run=_init)
+    set_ = v.add_command(actions, "set", "set an entry to an image, as the image-automation-controller would", _DESCRIPTION)
+    set_.add_argument("entry", metavar="NAME", help="the entry, as the app reads it (pins['NAME'])")
+    set_.add_argument("image", metavar="IMAGE", help="the image, REPOSITORY:TAG or REPOSITORY:TAG@sha256:DIGEST")
+    set_.add_argument("--pins", metavar="FILE", help="the pins file (default: ./images.yaml)")
+    set_.set_defaults(run=_set)
+    check = v.add_command(actions, "check", "run the image automation checks of synth alone", _DESCRIPTION)
+    v.add_app_arguments(check)
+    check.add_argument("--pins", metavar="FILE", help="the pins file (default: APP_DIR/images.yaml)")
+    check.set_defaults(run=_check)
