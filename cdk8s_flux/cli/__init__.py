@@ -13,7 +13,7 @@ import sys
 from types import FrameType
 
 from cdk8s_flux import __version__
-from cdk8s_flux.cli import deliver, local, preview, promote, release, vocabulary
+from cdk8s_flux.cli import deliver, images, local, preview, promote, release, vocabulary
 from cdk8s_flux.errors import CdkFluxError
 
 _DESCRIPTION = """\
@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_parsers(commands)  # diff
     release.add_parsers(commands)  # install --export, vendor
     promote.add_parsers(commands)  # tag
+    bootstrap.add_parsers(commands)  # bootstrap
+    images.add_parsers(commands)  # images init, set, check
     return parser
 
 
