@@ -13,7 +13,7 @@ import sys
 from types import FrameType
 
 from cdk8s_flux import __version__
-from cdk8s_flux.cli import deliver, images, local, preview, promote, release, vocabulary
+from cdk8s_flux.cli import bootstrap, deliver, images, local, preview, promote, release, vocabulary
 from cdk8s_flux.errors import CdkFluxError
 
 _DESCRIPTION = """\
