@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from cdk8s_flux.errors import ValidationError
 
@@ -37,39 +36,61 @@ _DEFAULT_OPERATORS = (":=", ":-", ":?", ":+", "=")
 _STAND_INS = ("a", "1", "a1", "")
 
 
-@dataclass(frozen=True)
-class Var:
+class Var(str):
     """A post-build variable, written ``${name}`` (``${name:=default}`` with a default) into the object.
 
-    name: as Flux requires of the variables it substitutes, a letter or ``_``
-    then letters, digits and ``_``. default: used when the Kustomization does
-    not set the variable (or sets it empty); one line, which may hold
-    placeholders itself but no other ``}``.
+    A ``Var`` is the string it renders to, so it goes wherever a string does
+    (``f"{Var('cluster')}-apps"`` is ``${cluster}-apps``). name: as Flux requires
+    of the variables it substitutes, a letter or ``_`` then letters, digits and
+    ``_``. default: used when the Kustomization does not set the variable (or
+    sets it empty); one line, which may hold placeholders itself but no other ``}``.
     """
 
-    name: str
-    default: str | None = None
+    __slots__ = ("_name", "_default")
+    _name: str
+    _default: str | None
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not _VARIABLE_NAME.match(self.name):
+    def __new__(cls, name: str, default: str | None = None) -> Var:
+        if not isinstance(name, str) or not _VARIABLE_NAME.match(name):
             raise ValidationError(
-                "Var.name", self.name, "not a name Flux substitutes", "use a letter or '_' followed by letters, digits and '_', such as 'cluster_name'"
+                "Var.name",
+                name,
+                "not a name Flux substitutes",
+                "use a letter or '_' followed by letters, digits and '_', such as 'cluster_name'",
             )
-        if self.default is not None:
-            if not isinstance(self.default, str) or "\n" in self.default:
-                raise ValidationError("Var.default", self.default, "not a one-line string", "give a plain default such as 'staging'")
-            parser = _Parser(str(self), "Var.default", [])
+        rendered = f"${{{name}}}" if default is None else f"${{{name}:={default}}}"
+        if default is not None:
+            if not isinstance(default, str) or "\n" in default:
+                raise ValidationError("Var.default", default, "not a one-line string", "give a plain default such as 'staging'")
+            parser = _Parser(rendered, "Var.default", [])
             parser.text()
-            if parser.spans != [(0, len(str(self)))]:
-                raise ValidationError("Var.default", self.default, "a '}' that would end the placeholder early", "drop the '}' from the default")
+            if parser.spans != [(0, len(rendered))]:
+                raise ValidationError("Var.default", default, "a '}' that would end the placeholder early", "drop the '}' from the default")
+        var = super().__new__(cls, rendered)
+        var._name = name
+        var._default = None if default is None else str.__str__(default)
+        return var
 
-    def __str__(self) -> str:
-        return f"${{{self.name}}}" if self.default is None else f"${{{self.name}:={self.default}}}"
+    @property
+    def name(self) -> str:
+        """The variable's name."""
+        return self._name
+
+    @property
+    def default(self) -> str | None:
+        """The text used when the variable is unset or empty; ``None`` when there is none."""
+        return self._default
+
+    def __getnewargs__(self) -> tuple[str, str | None]:  # type: ignore[override]
+        return (self._name, self._default)
+
+    def __repr__(self) -> str:
+        return f"Var({self._name!r})" if self._default is None else f"Var({self._name!r}, {self._default!r})"
 
 
 def text(value: str | Var) -> str:
-    """The string written into the object: a ``Var`` rendered as its placeholder, a string as it is."""
-    return str(value) if isinstance(value, Var) else value
+    """The plain string written into the object: a ``Var`` as its placeholder, a string as it is."""
+    return str.__str__(value)
 
 
 def placeholders(value: str, field: str = "value") -> tuple[Var, ...]:

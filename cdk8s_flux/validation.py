@@ -446,7 +446,7 @@ def strings(field: str, value: object) -> tuple[str, ...]:
 
 def json_value(field: str, value: object) -> object:
     """A value JSON can hold (dicts with string keys, lists, strings, numbers, booleans, None)."""
-    if value is None or isinstance(value, (str, bool)):
+    if value is None or isinstance(value, (str, bool, Var)):
         return value
     if isinstance(value, int):
         if not -(2**63) <= value < 2**63:  # the API server keeps JSON integers as int64

@@ -15,6 +15,7 @@ import pytest
 from fluxcrds import load_crds
 
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.substitution import Var
 from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import (
     Alert,
@@ -24,7 +25,9 @@ from cdk8s_flux.v2 import (
     GitRepositoryProps,
     GitRepositoryRef,
     HelmChartProps,
+    HelmRelease,
     HelmReleaseProps,
+    HelmRepository,
     HelmRepositoryProps,
     ImagePolicyProps,
     ImageRepositoryProps,
@@ -199,3 +202,119 @@ def test_props_or_keywords() -> None:
     assert git(chart()).manifest == GitRepository(chart(), "app", props).manifest
     with pytest.raises(ValidationError, match="see GitRepositoryProps"):
         GitRepository(chart(), "app", url=URL, ref=GitRepositoryRef(branch="main"), branch="main")
+
+
+# --- extra_spec merges into modelled objects; the final object is checked -------------
+
+CHART = {"chart": "podinfo", "chart_source": ObjectRef(kind="HelmRepository", name="podinfo")}
+
+
+def test_extra_spec_merges_into_an_object_the_props_write_into() -> None:
+    # GIVEN a release whose props write spec.install.crds
+    props = HelmReleaseProps(**CHART, crds="CreateReplace", extra_spec={"install": {"futureOption": True}, "upgrade": {"futureOption": 1}})
+    # THEN extra_spec adds its fields beside the modelled ones instead of being refused
+    assert props.spec["install"] == {"crds": "Create", "futureOption": True}
+    assert props.spec["upgrade"] == {"crds": "CreateReplace", "futureOption": 1}
+
+
+def test_extra_spec_refuses_only_a_field_the_props_write_and_names_the_argument() -> None:
+    with pytest.raises(ValidationError, match=r"set crds= .*instead") as raised:
+        HelmReleaseProps(**CHART, extra_spec={"install": {"crds": "Skip"}})
+    assert raised.value.field == "extra_spec['install']['crds']"
+    with pytest.raises(ValidationError, match="give a mapping") as raised:
+        HelmReleaseProps(**CHART, extra_spec={"install": "yes"})
+    assert raised.value.field == "extra_spec['install']"
+
+
+def _synth_problems(scope: cdk8s.Chart) -> str:
+    with pytest.raises(RuntimeError) as raised:
+        cdk8s.Testing.synth(scope)
+    return str(raised.value)
+
+
+def test_a_json_patch_is_checked_against_the_crd_when_synthesized() -> None:
+    # GIVEN a GitRepository patched through the cdk8s route, with an interval Flux refuses
+    scope = chart()
+    repo = git(scope)
+    cdk8s.ApiObject.of(repo).add_json_patch(cdk8s.JsonPatch.replace("/spec/interval", "every minute"))
+    # WHEN the chart is synthesized THEN the CRD's pattern refuses it, naming the object and the field
+    message = _synth_problems(scope)
+    assert "GitRepository 'app': spec.interval" in message and "every minute" in message
+
+
+def test_extra_spec_is_checked_in_the_final_object_too() -> None:
+    scope = chart()
+    HelmRelease(scope, "podinfo", **CHART, extra_spec={"install": {"timeout": "ten minutes"}})
+    assert "spec.install.timeout" in _synth_problems(scope)
+
+
+def test_the_final_check_leaves_placeholders_and_fields_of_a_newer_flux_alone() -> None:
+    scope = chart()
+    repo = git(scope, extra_spec={"fieldOfANewerFlux": {"on": True}})
+    cdk8s.ApiObject.of(repo).add_json_patch(cdk8s.JsonPatch.replace("/spec/interval", "${sync_interval}"))
+    assert chart_objects(scope)[0]["spec"]["interval"] == "${sync_interval}"
+    assert repo.problems() == []
+
+
+# --- namespace=None -------------------------------------------------------------------
+
+
+def test_namespace_none_writes_no_namespace_even_in_a_chart_with_one() -> None:
+    # GIVEN a chart with a namespace WHEN a GitRepository is made with namespace=None
+    scope = chart(namespace="apps")
+    repo = git(scope, namespace=None)
+    # THEN its object has no namespace (the Kustomization that applies it decides)
+    assert "namespace" not in chart_objects(scope)[0]["metadata"] and repo.namespace is None
+
+
+def test_references_between_objects_without_namespace() -> None:
+    scope = chart()
+    repo = git(scope, namespace=None)
+    # GIVEN objects that all leave the namespace out THEN their references name none
+    apps = Kustomization(scope, "apps", source=repo, namespace=None)
+    assert apps.manifest["spec"]["sourceRef"] == {"kind": "GitRepository", "name": "app"}
+    # AND an object without namespace names the namespace of one that has it
+    flux = git(scope, "flux", namespace="flux-system")
+    assert Kustomization(scope, "infra", source=flux, namespace=None).manifest["spec"]["sourceRef"]["namespace"] == "flux-system"
+    # BUT from an object in a namespace, where the other will be is unknown
+    with pytest.raises(ValidationError, match="namespace=None") as raised:
+        Kustomization(scope, "prod", source=repo, namespace="prod")
+    assert raised.value.field == "source"
+
+
+# --- post-build variables in names ------------------------------------------------------
+
+
+def test_names_namespaces_and_references_take_post_build_variables() -> None:
+    scope = chart()
+    repo = git(scope, name=f"{Var('cluster')}-apps", namespace=Var("tenant"))
+    apps = Kustomization(scope, "apps", source=repo, namespace=Var("tenant"), depends_on=[ObjectRef(kind="Kustomization", name=Var("infra", "infra"))])
+    assert chart_objects(scope)[0]["metadata"] == {"name": "${cluster}-apps", "namespace": "${tenant}"}
+    assert apps.manifest["spec"]["sourceRef"] == {"kind": "GitRepository", "name": "${cluster}-apps"}
+    assert apps.manifest["spec"]["dependsOn"] == [{"name": "${infra:=infra}"}]
+    with pytest.raises(ValidationError, match="RFC 1123"):
+        git(chart(), namespace="${tenant} apps")
+
+
+# --- ids -------------------------------------------------------------------------------
+
+
+def test_a_source_and_a_release_may_share_an_id() -> None:
+    # GIVEN the usual Flux naming: HelmRepository podinfo and HelmRelease podinfo
+    scope = chart()
+    repo = HelmRepository(scope, "podinfo", url="https://stefanprodan.github.io/podinfo")
+    release = HelmRelease(scope, "podinfo", chart="podinfo", chart_source=repo)
+    # THEN both are made, named as their id, each under a node id of its kind
+    assert [(o["kind"], o["metadata"]["name"]) for o in chart_objects(scope)] == [("HelmRepository", "podinfo"), ("HelmRelease", "podinfo")]
+    assert (repo.node.id, release.node.id) == ("HelmRepository:podinfo", "HelmRelease:podinfo")
+
+
+def test_two_objects_of_one_kind_with_one_id_get_an_error_naming_both() -> None:
+    scope = chart()
+    HelmRelease(scope, "podinfo", **CHART)
+    with pytest.raises(ValidationError) as raised:
+        HelmRelease(scope, "podinfo", **CHART, namespace="staging")
+    assert raised.value.field == "id"
+    assert "HelmRelease 'podinfo' in namespace 'flux-system'" in raised.value.problem
+    assert "HelmRelease 'podinfo' in namespace 'staging'" in raised.value.problem
+    assert "name='podinfo'" in raised.value.fix

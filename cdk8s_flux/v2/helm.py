@@ -94,10 +94,13 @@ class HelmReleaseProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "HelmRelease"
-    SPEC_KEYS: ClassVar[dict[str, str]] = {
-        "chart_source": "chart", "chart_version": "chart", "chart_interval": "chart", "reconcile_strategy": "chart",
-        "values_files": "chart", "verify": "chart", "create_target_namespace": "install", "install_retries": "install",
-        "crds": "upgrade", "upgrade_retries": "upgrade", "kube_config_secret_ref": "kubeConfig",
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {
+        "chart": "chart.spec.chart", "chart_source": "chart.spec.sourceRef", "chart_version": "chart.spec.version",
+        "chart_interval": "chart.spec.interval", "reconcile_strategy": "chart.spec.reconcileStrategy",
+        "values_files": "chart.spec.valuesFiles", "verify": "chart.spec.verify",
+        "create_target_namespace": "install.createNamespace", "install_retries": "install.remediation.retries",
+        "crds": ("install.crds", "upgrade.crds"), "upgrade_retries": "upgrade.remediation.retries",
+        "kube_config_secret_ref": "kubeConfig.secretRef.name", "drift_detection": "driftDetection.mode",
     }  # fmt: skip
 
     chart: str | None = None
