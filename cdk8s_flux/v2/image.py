@@ -483,7 +483,7 @@ def _refspec(field_name: str, value: object) -> str:
     return refspec
 
 
-def _source_ref(value: object, namespace: str) -> dict[str, str]:
+def _source_ref(value: object, namespace: str | None) -> dict[str, str]:
     """``sourceRef``, with the ``apiVersion`` an ``ObjectRef`` names (Flux takes one here)."""
     ref = cross_namespace_ref(value, "source", _GIT_REPOSITORIES, namespace)
     if isinstance(value, ObjectRef) and value.api_version is not None:
