@@ -11,7 +11,9 @@ import pytest
 from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.kube import api_object
 from cdk8s_flux.layout import chart_folder
+from cdk8s_flux.substitution import Var
 from cdk8s_flux.target import GitTarget, OciTarget
 from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import (
@@ -188,3 +190,68 @@ def test_for_chart_needs_a_flux_sync() -> None:
     repo = GitRepository(scope, "repo", url="https://github.com/example/app", ref=GitRepositoryRef(branch="main"))
     with pytest.raises(ValidationError, match="not a FluxSync"):
         Kustomization.for_chart(scope, "web", chart=scope, sync=repo)
+
+
+# --- post-build variables, checked against the objects the Kustomization applies ----------------
+
+
+def _cluster_app(**post_build: Any) -> tuple[cdk8s.App, cdk8s.Chart, Kustomization]:
+    """An app whose chart ``web`` uses ``${cluster_name}`` and ``${region:=eu-west-1}``, deployed with ``post_build``."""
+    app = cdk8s.Testing.app()
+    web = cdk8s.Chart(app, "web")
+    api_object(web, "config", {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web", "namespace": "apps"},
+        "data": {"cluster": str(Var("cluster_name")), "region": str(Var("region", default="eu-west-1")), "script": "echo $HOME $${literal}"},
+    })  # fmt: skip
+    flux = cdk8s.Chart(app, "flux")
+    sync = FluxSync(flux, "sync", target=GitTarget(url="ssh://git@github.com/example/app"), chart=flux)
+    kustomization = Kustomization.for_chart(flux, "web", chart=web, sync=sync, post_build=PostBuild(**post_build))
+    return app, flux, kustomization
+
+
+def test_a_variable_the_kustomization_defines_passes() -> None:
+    # GIVEN a Kustomization that defines cluster_name; region has a default, $HOME and $${literal} are not placeholders
+    app, flux, kustomization = _cluster_app(substitute={"cluster_name": "prod-eu"})
+    # WHEN the app is synthesized THEN nothing is refused, and the chart is what the Kustomization applies
+    assert kustomization.applies == (app.node.find_child("web"),)
+    assert chart_objects(flux)[-1]["spec"]["postBuild"] == {"substitute": {"cluster_name": "prod-eu"}}
+
+
+def test_an_undefined_variable_without_a_default_is_an_error_naming_it_and_the_kustomization() -> None:
+    # GIVEN a Kustomization that defines only region
+    _, flux, _ = _cluster_app(substitute={"region": "us-east-1"})
+    # WHEN the app is synthesized THEN cluster_name is named, with the Kustomization and the object using it
+    with pytest.raises(RuntimeError) as raised:
+        chart_objects(flux)
+    message = str(raised.value)
+    assert "'cluster_name'" in message and "Kustomization 'web'" in message and "ConfigMap/web of chart 'web'" in message
+    assert "region" not in message.split("Fix:")[0].split("uses the variable")[1]
+
+
+def test_variables_from_a_configmap_of_the_app_count_and_an_unknown_one_decides_nothing() -> None:
+    # GIVEN cluster_name defined in a ConfigMap the app itself builds, in the Kustomization's namespace
+    app, flux, _ = _cluster_app(substitute_from=[SubstituteReference(kind="ConfigMap", name="cluster-vars")])
+    api_object(app.node.find_child("flux"), "vars", {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cluster-vars", "namespace": "flux-system"}, "data": {"cluster_name": "prod-eu"},
+    })  # fmt: skip
+    # THEN it passes
+    chart_objects(flux)
+    # AND a Secret this app does not build may define anything: not refused either
+    _, other, _ = _cluster_app(substitute_from=[SubstituteReference(kind="Secret", name="cluster-secrets")])
+    chart_objects(other)
+
+
+def test_objects_with_substitution_disabled_are_not_checked() -> None:
+    app, flux, _ = _cluster_app(substitute={"region": "us-east-1"})
+    config = app.node.find_child("web").node.find_child("config")
+    assert isinstance(config, cdk8s.ApiObject)
+    config.metadata.add_annotation("kustomize.toolkit.fluxcd.io/substitute", "disabled")
+    chart_objects(flux)
+
+
+def test_a_kustomization_of_a_folder_the_app_does_not_build_is_not_checked() -> None:
+    scope = cdk8s.Chart(cdk8s.Testing.app(), "flux")
+    api_object(scope, "config", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "${undefined}"}})
+    kustomization = Kustomization(scope, "apps", source=SOURCE, path="./apps", post_build=PostBuild(substitute={"a": "b"}))
+    assert kustomization.applies == ()
+    chart_objects(scope)

@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeAlias, overload, runtime_checkable
 
 import cdk8s
+import jsii
 import yaml
-from constructs import Construct, Node
+from constructs import Construct, IValidation, Node
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.layout import chart_folder
 from cdk8s_flux.props import keyword_options
+from cdk8s_flux.substitution import Var, placeholders, text
 from cdk8s_flux.target import Target, kustomization_path
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
@@ -361,14 +363,19 @@ def _typed_list(field_name: str, values: object, kind: type[Patch] | type[Image]
     return out
 
 
-def _health_checks(values: object, namespace: str) -> list[dict[str, str]]:
+def _health_checks(values: object, namespace: str | Var | None) -> list[dict[str, str]]:
     out = []
     for index, item in enumerate(validation.items("health_checks", values)):
         where = f"health_checks[{index}]"
         if isinstance(item, FluxResource):
-            check = {"apiVersion": item.api_version, "kind": item.kind, "name": item.name}
-            if item.namespace != namespace:
-                check["namespace"] = item.namespace
+            check = {"apiVersion": item.api_version, "kind": item.kind, "name": text(item.name)}
+            if item.namespace is None and namespace is not None:
+                raise ValidationError(
+                    where, f"{item.kind}/{text(item.name)}", "it has no namespace (namespace=None), so where Flux should look for it is unknown",
+                    "give it a namespace, or write HealthCheck(kind=..., name=..., namespace=...)",
+                )  # fmt: skip
+            if item.namespace is not None and text(item.namespace) != (None if namespace is None else text(namespace)):
+                check["namespace"] = text(item.namespace)
             out.append(check)
         elif isinstance(item, HealthCheck):
             out.append(item.to_spec(where))
@@ -524,7 +531,13 @@ class ChartSync(Protocol):
 
 
 class Kustomization(FluxResource):
-    """A Flux Kustomization: builds a folder of a source with kustomize and applies it."""
+    """A Flux Kustomization: builds a folder of a source with kustomize and applies it.
+
+    ``applies`` holds the charts of this app whose objects it applies (set by
+    ``for_chart``; empty for a Kustomization of a folder this app does not
+    build). With ``post_build``, synthesizing checks that every ``${var}``
+    without a default in those objects is defined.
+    """
 
     props_type = KustomizationProps
 
@@ -535,6 +548,8 @@ class Kustomization(FluxResource):
     def __init__(self, scope: Construct, id: str, /) -> None: ...
     def __init__(self, scope: Construct, id: str, props: KustomizationProps | None = None, **options: Any) -> None:
         super().__init__(scope, id, props, **options)
+        self.applies: tuple[cdk8s.Chart, ...] = ()
+        self.node.add_validation(_VariablesDefined(self))
 
     @classmethod
     def for_chart(cls, scope: Construct, id: str, *, chart: cdk8s.Chart, sync: ChartSync, **options: Any) -> Kustomization:
@@ -563,7 +578,94 @@ class Kustomization(FluxResource):
         folder = chart_folder(chart)
         root = sync.target.path
         path = kustomization_path(f"{root}/{folder}" if root else folder)
-        return cls(scope, id, source=sync.source, path=path, **options)
+        kustomization = cls(scope, id, source=sync.source, path=path, **options)
+        kustomization.applies = (chart,)
+        return kustomization
+
+
+#: Objects Flux leaves unsubstituted when they carry this label or annotation with the value ``disabled``.
+SUBSTITUTE_ANNOTATION = "kustomize.toolkit.fluxcd.io/substitute"
+
+
+@jsii.implements(IValidation)
+class _VariablesDefined:
+    """At synth time: every ``${var}`` without a default in the applied charts' objects is a variable post_build defines.
+
+    Runs only when every source of variables is known: the ``substitute`` map,
+    and each ``substitute_from`` ConfigMap or Secret found among the objects of
+    the app (in the Kustomization's namespace). One that the app does not define
+    may hold any variable, so then nothing is refused.
+    """
+
+    def __init__(self, kustomization: Kustomization) -> None:
+        self.kustomization = kustomization
+
+    def validate(self) -> list[str]:
+        props = self.kustomization.props
+        assert isinstance(props, KustomizationProps)
+        if props.post_build is None or not self.kustomization.applies:
+            return []
+        defined = _defined_variables(props.post_build, self.kustomization)
+        if defined is None:
+            return []
+        problems: dict[str, str] = {}
+        for chart in self.kustomization.applies:
+            for api_object in chart.api_objects:
+                manifest = api_object.to_json()
+                metadata = manifest.get("metadata") or {}
+                if "disabled" in ((metadata.get("labels") or {}).get(SUBSTITUTE_ANNOTATION), (metadata.get("annotations") or {}).get(SUBSTITUTE_ANNOTATION)):
+                    continue
+                where = f"{manifest.get('kind')}/{metadata.get('name')} of chart {chart.node.id!r}"
+                for string in _strings(manifest):
+                    try:
+                        variables = placeholders(string, where)
+                    except ValidationError as exc:
+                        problems.setdefault(f"parse:{where}", str(exc))
+                        continue
+                    for variable in variables:
+                        if variable.default is None and variable.name not in defined and variable.name not in problems:
+                            problems[variable.name] = str(
+                                ValidationError(
+                                    "post_build",
+                                    f"${{{variable.name}}}",
+                                    f"{where} uses the variable {variable.name!r}, which Kustomization {self.kustomization.name!r} "
+                                    f"(namespace {self.kustomization.namespace}) does not define, and gives it no default; Flux would write an empty string",
+                                    f"add {variable.name!r} to post_build=PostBuild(substitute={{...}}), or write Var({variable.name!r}, default=...) in the object",
+                                )
+                            )
+        return list(problems.values())
+
+
+def _defined_variables(post_build: PostBuild, kustomization: Kustomization) -> set[str] | None:
+    """The variables post_build defines, or ``None`` when a ConfigMap or Secret it reads is not one of the app's objects."""
+    defined = set(post_build.substitute)
+    for reference in post_build.substitute_from:
+        if kustomization.namespace is None:
+            return None  # where it will be read from is decided when it is applied
+        found = _find_object(kustomization, reference.kind, reference.name, text(kustomization.namespace))
+        if found is None:
+            return None
+        defined |= set(found.get("data") or {}) | set(found.get("stringData") or {})
+    return defined
+
+
+def _find_object(construct: Construct, kind: str, name: str, namespace: str) -> dict[str, Any] | None:
+    for child in construct.node.root.node.find_all():
+        if isinstance(child, cdk8s.ApiObject) and child.kind == kind and child.name == name and (child.metadata.namespace or "default") == namespace:
+            manifest: dict[str, Any] = child.to_json()
+            return manifest
+    return None
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a manifest, keys included: Flux substitutes in the whole YAML text."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [text for key, item in value.items() for text in (*_strings(key), *_strings(item))]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
 
 
 #: Another Kustomization, applied first (``spec.dependsOn``); a ``DependsOn`` (an ``ObjectRef``) adds a readiness expression.

@@ -18,6 +18,7 @@ from constructs import Construct
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.props import keyword_options
+from cdk8s_flux.substitution import Var, text
 from cdk8s_flux.v2.helm import HelmRelease
 from cdk8s_flux.v2.image import ImagePolicy, ImageRepository, ImageUpdateAutomation
 from cdk8s_flux.v2.kustomize import Kustomization, cel_expression
@@ -67,8 +68,8 @@ class ObjectSelector:
     """
 
     kind: str
-    name: str = "*"
-    namespace: str | None = None
+    name: str | Var = "*"
+    namespace: str | Var | None = None
     match_labels: Mapping[str, str] = field(default_factory=dict)
     api_version: str | None = None
     filter: str | None = None
@@ -90,24 +91,24 @@ EventSource: TypeAlias = (
 _EVENT_SOURCES = accepts(EventSource, imported=("ArtifactGenerator", "ExternalArtifact"))
 
 
-def _selectors(field_name: str, values: object, namespace: str, *, filters: bool = False) -> list[dict[str, Any]]:
+def _selectors(field_name: str, values: object, namespace: str | Var | None, *, filters: bool = False) -> list[dict[str, Any]]:
     out = []
+    own = None if namespace is None else text(namespace)
     for index, item in enumerate(validation.items(field_name, values)):
         where = f"{field_name}[{index}]"
         if isinstance(item, ObjectSelector):
             if item.filter is not None and not filters:
                 raise ValidationError(f"{where}.filter", item.filter, "only a Receiver's resources take a filter", "drop it; an Alert selects events with inclusion_list and exclusion_list")
             validation.one_of(f"{where}.kind", item.kind, _EVENT_SOURCES.kinds)
-            if item.name != "*":
-                validation.dns1123_subdomain(f"{where}.name", item.name)
+            name = "*" if item.name == "*" else validation.dns1123_subdomain(f"{where}.name", item.name)
             labels = validation.labels(f"{where}.match_labels", item.match_labels)
-            if labels and item.name != "*":
+            if labels and name != "*":
                 raise ValidationError(f"{where}.match_labels", labels, "Flux matches labels only with name='*'", "set name='*' or drop match_labels")
-            selector: dict[str, Any] = {"kind": item.kind, "name": item.name}
+            selector: dict[str, Any] = {"kind": item.kind, "name": name}
             if item.api_version is not None:
                 selector["apiVersion"] = validation.string(f"{where}.api_version", item.api_version)
-            if item.namespace is not None and validation.dns1123_label(f"{where}.namespace", item.namespace) != namespace:
-                selector["namespace"] = item.namespace
+            if item.namespace is not None and (selected := validation.dns1123_label(f"{where}.namespace", item.namespace)) != own:
+                selector["namespace"] = selected
             if labels:
                 selector["matchLabels"] = dict(sorted(labels.items()))
             if item.filter is not None:
@@ -116,7 +117,7 @@ def _selectors(field_name: str, values: object, namespace: str, *, filters: bool
         elif isinstance(item, (FluxResource, ObjectRef)):
             if not _EVENT_SOURCES.takes(item):
                 raise ValidationError(where, f"{item.kind}/{item.name}", f"a {item.kind} sends no events", "use one of " + ", ".join(_EVENT_SOURCES.kinds))
-            ref: dict[str, Any] = item.ref(namespace)
+            ref: dict[str, Any] = item.ref(own)
             if isinstance(item, ObjectRef) and item.api_version is not None:
                 ref = {"apiVersion": item.api_version, **ref}  # kept, not dropped: Receivers and Alerts take it
             out.append(ref)
