@@ -21,6 +21,8 @@ import pytest
 import yaml
 from cli import run_cli
 
+from cdk8s_flux.images.checks import problems as image_problems
+from cdk8s_flux.images.pins import ImagePins
 from cdk8s_flux.validate import validate_objects
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,26 +208,27 @@ def test_every_reference_resolves_to_an_object_of_the_output(dists: dict[str, Pa
 
 def test_the_image_pins_file_is_what_image_automation_updates(dists: dict[str, Path]) -> None:
     # GIVEN the pins file and the staging objects
-    pins = (EXAMPLE / "images.yaml").read_text()
+    pins = ImagePins.load(EXAMPLE / "images.yaml")
     objects = {key(obj): obj for _, obj in read(dists["staging"])}
-    # THEN each setter marker in it names an ImagePolicy of the output, whose image it pins
-    markers = re.findall(r'^\s*(\w+): (\S+) # \{"\$imagepolicy": "([^"]+)"\}$', pins, re.MULTILINE)
-    assert markers
-    for _, image, marker in markers:
-        namespace, name = marker.split(":")
-        policy = objects[("ImagePolicy", namespace, name)]
-        repository = objects[("ImageRepository", namespace, policy["spec"]["imageRepositoryRef"]["name"])]
-        assert image.rpartition(":")[0] == repository["spec"]["image"]
-    # AND the automation commits to the source branch, in the folder that holds the file
+    # THEN the image automation checks find nothing: each marker names a policy of the output, of the pinned repository
+    assert image_problems(list(objects.values()), [pins]) == []
+    (setter,) = pins.pin("podinfo-staging").setters.values()
+    policy = objects[("ImagePolicy", *setter.policy)]
+    repository = objects[("ImageRepository", "flux-system", policy["spec"]["imageRepositoryRef"]["name"])]
+    assert repository["spec"]["image"] == pins.pin("podinfo-staging").ref.name
+    # AND production's entry carries no marker: Flux never rewrites it
+    assert not pins.pin("podinfo-production").setters
+    # AND the automation commits to the source branch, in the folder that holds the file, not to the manifests branch
     (automation,) = [obj for obj in objects.values() if obj["kind"] == "ImageUpdateAutomation"]
     source = objects[("GitRepository", "flux-system", automation["spec"]["sourceRef"]["name"])]
-    assert source["spec"]["ref"] == {"branch": "main"} and automation["spec"]["git"]["push"] == {"branch": "main"}
+    assert source["spec"]["ref"] == {"branch": "main"} and automation["spec"]["git"]["checkout"] == {"ref": {"branch": "main"}}
+    assert "push" not in automation["spec"]["git"]
     assert automation["spec"]["update"] == {"path": "./", "strategy": "Setters"}
-    # AND the pinned image is the one podinfo runs in each cluster
+    # AND each cluster runs the image of its entry
     for cluster, dist in dists.items():
         podinfo = {key(obj): obj for _, obj in read(dist)}[("HelmRelease", "podinfo", "podinfo")]
         image = podinfo["spec"]["values"]["image"]
-        assert f"{image['repository']}:{image['tag']}" == yaml.safe_load(pins)[cluster]["podinfo"]
+        assert f"{image['repository']}:{image['tag']}" == pins[f"podinfo-{cluster}"]
 
 
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PATH")

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import cdk8s_flux  # noqa: F401  (import first: points jsii at a supported Node)
 import cdk8s
-import yaml
 from apps import Apps
 from clusters import CLUSTERS, MANIFESTS_BRANCH, REPOSITORY, SOURCE_BRANCH, Cluster
 from constructs import Construct
@@ -34,6 +33,8 @@ from monitoring import NAMESPACE as MONITORING
 from monitoring import MonitoringControllers
 
 from cdk8s_flux.errors import CdkFluxError
+from cdk8s_flux.images.automation import ImageAutomation, ImageUpdates
+from cdk8s_flux.images.pins import ImagePins
 from cdk8s_flux.target import GitTarget
 from cdk8s_flux.v2 import (
     Alert,
@@ -44,9 +45,6 @@ from cdk8s_flux.v2 import (
     GitRepository,
     GitRepositoryRef,
     HelmRelease,
-    ImagePolicy,
-    ImageRepository,
-    ImageUpdateAutomation,
     Kustomization,
     ObjectSelector,
     Patch,
@@ -58,18 +56,13 @@ from cdk8s_flux.v2 import (
 )
 
 FLUX_VERSION = "v2.9.4"
-#: The image tags each cluster runs (a YAML file, so that Flux's image automation can rewrite it).
+#: The images each cluster runs: a pins file, which Flux's image automation rewrites (entry podinfo-<cluster>).
 PINS = Path(__file__).resolve().parent / "images.yaml"
 #: The upstream examples whose configs the platform applies as they are, pinned to a commit.
 KUSTOMIZE_HELM_EXAMPLE = ("https://github.com/fluxcd/flux2-kustomize-helm-example", "4f1a5b1051b469108d1bdf0ebec6c814427e3834")
 MONITORING_EXAMPLE = ("https://github.com/fluxcd/flux2-monitoring-example", "7ab65dc8b90f7a6751d88f18bbb4e1bee33bf334")
 #: What every layer's Kustomization shares (upstream's clusters/<name>/*.yaml).
 LAYER = {"interval": "1h", "retry_interval": "2m", "timeout": "5m", "prune": True}
-
-
-def pins(cluster: Cluster) -> dict[str, str]:
-    """The cluster's image pins, ``name: repository:tag``."""
-    return dict(yaml.safe_load(PINS.read_text())[cluster.name])
 
 
 def flux_install(chart: Construct) -> None:
@@ -88,13 +81,13 @@ def upstream_source(chart: Construct, id: str, url_commit: tuple[str, str]) -> G
     return GitRepository(chart, id, url=url, ref=GitRepositoryRef(commit=commit), interval="1h")
 
 
-def image_automation(chart: Construct, source: GitRepository, podinfo: str) -> None:
-    """Flux scans podinfo's registry, picks the newest 6.x tag and commits it to images.yaml on main."""
-    repository = ImageRepository(chart, "podinfo-image", name="podinfo", image=podinfo.rpartition(":")[0], interval="5m")
-    ImagePolicy(chart, "podinfo-policy", name="podinfo", image_repository=repository, policy=SemverPolicy(range="6.x"))
-    ImageUpdateAutomation(
-        chart, "platform-images", source=source, interval="30m",
-        checkout_branch=SOURCE_BRANCH, push_branch=SOURCE_BRANCH, update_path="./",
+def image_automation(chart: Construct, source: GitRepository, pins: ImagePins, entry: str) -> None:
+    """Flux scans podinfo's registry, picks the newest 6.x tag and commits it to the pins file on main."""
+    ImageAutomation(chart, "podinfo", pins=pins, entry=entry, name="podinfo", policy=SemverPolicy(range="6.x"), interval="5m")
+    ImageUpdates(
+        chart, "platform-images", source=source, pins=[pins], interval="30m",
+        # the platform repository holds this app at its root, the pins file with it
+        update_path=".", checkout_branch=SOURCE_BRANCH,
         author_name="fluxcdbot", author_email="fluxcdbot@users.noreply.github.com",
         message_template="Update staging images\n\n{{ range .Changed.Changes }}{{ print .OldValue }} -> {{ println .NewValue }}{{ end }}",
     )  # fmt: skip
@@ -121,8 +114,9 @@ def build(app: cdk8s.App, cluster: Cluster) -> None:
 
     controllers = InfraControllers(app, "infra-controllers")
     monitoring = MonitoringControllers(app, "monitoring-controllers")
-    cluster_pins = pins(cluster)
-    apps = Apps(app, "apps", cluster=cluster, image=cluster_pins["podinfo"])
+    pins = ImagePins.load(PINS)
+    podinfo = f"podinfo-{cluster.name}"
+    apps = Apps(app, "apps", cluster=cluster, image=pins[podinfo])
     for chart in (controllers, monitoring, apps):
         chart.add_dependency(flux)
     apps.add_dependency(controllers)
@@ -160,7 +154,7 @@ def build(app: cdk8s.App, cluster: Cluster) -> None:
     notifications(flux, cluster, sync, [*controllers.releases, *monitoring.releases, *apps.releases])
     if cluster.image_automation:
         source = GitRepository(flux, "platform-source", url=REPOSITORY, ref=GitRepositoryRef(branch=SOURCE_BRANCH), secret_ref="flux-system")
-        image_automation(flux, source, cluster_pins["podinfo"])
+        image_automation(flux, source, pins, podinfo)
 
 
 def main(argv: list[str]) -> int:
