@@ -10,6 +10,7 @@ the app, so every ``cdk8s synth`` runs them.
 from __future__ import annotations
 
 import os
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 import cdk8s
 import jsii
-from constructs import Construct, IConstruct, IValidation, Node
+from constructs import Construct, IValidation, Node
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
@@ -176,30 +177,36 @@ def _in_work_tree(path: Path) -> str:
     )
 
 
-@jsii.implements(IValidation)
-class _Checks:
+#: The id of the construct, a child of the app's root, that holds the app's image checks.
+_CHECKS_ID = "cdk8s-flux-image-checks"
+
+
+class _Checks(Construct):
     """The image automation checks of the whole app: once per app, over every pins file its constructs read."""
 
-    def __init__(self, root: IConstruct) -> None:
-        self.root = root
+    def __init__(self, root: Construct) -> None:
+        super().__init__(root, _CHECKS_ID)
         self.pins: dict[Path, ImagePins] = {}
+        Node.of(self).add_validation(_Validation(self))
+
+
+@jsii.implements(IValidation)
+class _Validation:
+    def __init__(self, checks: _Checks) -> None:
+        self.checks = checks
 
     def validate(self) -> list[str]:
         if os.environ.get(INIT_ENVIRONMENT):
             return []
-        objects = [c.to_json() for c in self.root.node.find_all() if isinstance(c, cdk8s.ApiObject)]
-        return problems(objects, self.pins.values())
-
-
-#: The checks of each app (its root construct), so that many constructs add them once.
-_CHECKS: dict[int, _Checks] = {}
+        root = Node.of(self.checks).root
+        objects = [c.to_json() for c in Node.of(root).find_all() if isinstance(c, cdk8s.ApiObject)]
+        return problems(objects, self.checks.pins.values())
 
 
 def _add_checks(scope: Construct, pins: Sequence[ImagePins]) -> None:
     root = Node.of(scope).root
-    checks = _CHECKS.get(id(root))
-    if checks is None or checks.root is not root:
-        checks = _CHECKS[id(root)] = _Checks(root)
-        Node.of(root).add_validation(checks)
+    checks = Node.of(root).try_find_child(_CHECKS_ID)
+    if not isinstance(checks, _Checks):
+        checks = _Checks(typing.cast(Construct, root))
     for one in pins:
         checks.pins.setdefault(one.path.resolve(), one)

@@ -1,0 +1,169 @@
+"""``cdk8s_flux.images``: the pins file, the synth-time checks and the ImageAutomation/ImageUpdates constructs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import pytest
+from fluxcrds import cel_problems, load_crds
+
+from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.images.automation import ImageAutomation, ImageUpdates
+from cdk8s_flux.images.pins import ImagePins, set_image
+from cdk8s_flux.target import GitTarget
+from cdk8s_flux.testing import chart_objects
+from cdk8s_flux.v2 import FluxSync, GitRepository, GitRepositoryRef, NumericalPolicy, ObjectRef, SemverPolicy, TagFilter
+from cdk8s_flux.validate import validate_objects
+
+PINS = """\
+# our pins
+images:
+  web:
+    image: ghcr.io/example/web:1.0.0 # {"$imagepolicy": "flux-system:web"}
+  api:
+    name: ghcr.io/example/api # {"$imagepolicy": "flux-system:api:name"}
+    tag: main-abc-1700000000 # {"$imagepolicy": "flux-system:api:tag"}
+    digest: sha256:6745aaad46d795c9836632e1fb62f24b7e7f4c843144da8e47a5465c411a14be # {"$imagepolicy": "flux-system:api:digest"}
+  plain:
+    image: nginx:1.27
+"""
+URL = "ssh://git@github.com/example/app"
+
+
+@pytest.fixture
+def pins(tmp_path: Path) -> ImagePins:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "images.yaml").write_text(PINS)
+    return ImagePins.load(tmp_path / "apps" / "images.yaml")
+
+
+def _app(pins: ImagePins, **updates: Any) -> tuple[cdk8s.App, cdk8s.Chart]:
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "flux")
+    FluxSync(chart, "sync", target=GitTarget(url=URL))
+    ImageAutomation(chart, "web", pins=pins, image="ghcr.io/example/web", policy=SemverPolicy(range=">=1.0.0"))
+    ImageAutomation(chart, "api", pins=pins, policy=NumericalPolicy(), filter_tags=TagFilter(pattern="^main-[a-f0-9]+-(?P<ts>[0-9]+)", extract="$ts"))
+    source = GitRepository(chart, "app-source", url=URL, ref=GitRepositoryRef(branch="main"))
+    ImageUpdates(chart, "app-images", source=source, pins=[pins], author_email="flux@example.com", **updates)
+    return app, chart
+
+
+def _problems(app: cdk8s.App) -> list[str]:
+    """What synth would refuse: the validations of every construct of the app."""
+    return [str(e) for c in app.node.find_all() for e in c.node.validate()]
+
+
+def test_the_pins_read_as_images(pins: ImagePins) -> None:
+    assert dict(pins) == {
+        "web": "ghcr.io/example/web:1.0.0",
+        "api": "ghcr.io/example/api:main-abc-1700000000@sha256:6745aaad46d795c9836632e1fb62f24b7e7f4c843144da8e47a5465c411a14be",
+        "plain": "nginx:1.27",
+    }
+    assert {str(s) for s in pins.pin("api").setters.values()} == {"flux-system:api:name", "flux-system:api:tag", "flux-system:api:digest"}
+    with pytest.raises(ValidationError, match=r"entries: api, plain, web"):
+        pins["db"]
+
+
+def test_an_app_with_automation_passes_its_checks_and_its_objects_are_admitted(pins: ImagePins, flux_data: Path) -> None:
+    # GIVEN the app's automations, matching its pins
+    app, chart = _app(pins)
+    # WHEN it is checked and synthesized
+    objects = chart_objects(chart)
+    # THEN no check fails, the automation covers the pins file, digests are reflected, and the CRDs admit everything
+    assert _problems(app) == []
+    (automation,) = [o for o in objects if o["kind"] == "ImageUpdateAutomation"]
+    assert automation["spec"]["update"] == {"path": "./apps/images.yaml", "strategy": "Setters"}
+    policies = {o["metadata"]["name"]: o["spec"] for o in objects if o["kind"] == "ImagePolicy"}
+    assert policies["api"]["digestReflectionPolicy"] == "IfNotPresent" and "digestReflectionPolicy" not in policies["web"]
+    crds = load_crds(flux_data)
+    assert validate_objects(objects, crds=crds) == [] and cel_problems(objects, crds) == []
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (("flux-system:web", "flux-system:website"), "names ImagePolicy flux-system/website, which the app does not define"),
+        (("ghcr.io/example/web:1.0.0", "ghcr.io/example/www:1.0.0"), "pins ghcr.io/example/www, but its policy flux-system/web picks tags of ghcr.io/example/web"),
+        (('    image: ghcr.io/example/web:1.0.0 # {"$imagepolicy": "flux-system:web"}\n', "    image: ghcr.io/example/web:1.0.0\n"), "images.web carries no marker of ImagePolicy flux-system/web"),
+    ],
+)
+def test_a_mismatch_is_an_error_naming_the_entry_and_the_fix(pins: ImagePins, edit: tuple[str, str], words: str) -> None:
+    pins.path.write_text(PINS.replace(*edit))
+    app, _ = _app(ImagePins.load(pins.path))
+    found = _problems(app)
+    assert any(words in p for p in found) and all("Fix:" in p for p in found)
+
+
+def test_an_automated_image_without_its_entry_is_an_error(pins: ImagePins) -> None:
+    app, chart = _app(pins)
+    ImageAutomation(chart, "worker", pins=pins, image="ghcr.io/example/worker", policy=SemverPolicy(range="1.x"))
+    (problem,) = _problems(app)
+    assert "automates image 'worker'" in problem and "images init" in problem
+
+
+def test_a_digest_pin_needs_a_policy_that_reflects_digests(pins: ImagePins) -> None:
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "flux")
+    ImageAutomation(chart, "web", pins=pins, policy=SemverPolicy(range=">=1.0.0"))
+    ImageAutomation(chart, "api", pins=pins, policy=NumericalPolicy(), digest_reflection_policy="Never")
+    assert any("reflects none" in p and "digest_reflection_policy='IfNotPresent'" in p for p in _problems(app))
+
+
+@pytest.mark.parametrize(
+    "updates",
+    [
+        {"checkout_branch": "manifests", "update_path": "dist/web"},
+        {"push_branch": "manifests", "update_path": "."},
+    ],
+)
+def test_automation_aimed_at_what_publish_owns_is_refused(pins: ImagePins, updates: dict[str, str]) -> None:
+    app, _ = _app(pins, **updates)
+    (problem,) = _problems(app)
+    assert "writes branch 'manifests'" in problem and "publish owns" in problem
+
+
+def test_a_pull_request_branch_beside_the_manifests_is_fine(pins: ImagePins) -> None:
+    app, _ = _app(pins, push_branch="image-updates")
+    assert _problems(app) == []
+
+
+def test_set_changes_only_the_marked_values(pins: ImagePins) -> None:
+    changes = set_image(pins.path, "api", "ghcr.io/example/api:main-def-1800000000@sha256:" + "b" * 64)
+    assert changes == [
+        "flux-system:api:tag: main-abc-1700000000 -> main-def-1800000000",
+        "flux-system:api:digest: sha256:6745aaad46d795c9836632e1fb62f24b7e7f4c843144da8e47a5465c411a14be -> sha256:" + "b" * 64,
+    ]
+    text = pins.path.read_text()
+    assert text == PINS.replace("main-abc-1700000000", "main-def-1800000000").replace("6745aaad46d795c9836632e1fb62f24b7e7f4c843144da8e47a5465c411a14be", "b" * 64)
+    with pytest.raises(ValidationError, match="carries no marker"):
+        set_image(pins.path, "plain", "nginx:1.28")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("apps: {}\n", "not a pins file"),
+        ("images:\n  web:\n    image: a:1\n    tag: '2'\n", "image is set together"),
+        ("images:\n  web:\n    name: ghcr.io/a\n", "needs a tag or a digest"),
+        ("images:\n  web:\n    tag: 1.10\n    name: a\n", "not a string"),
+        ('images:\n  web:\n    image: a:1 # {"$imagepolicy": "flux-system:web:tag"}\n', "the marker sets the tag, not the image"),
+    ],
+)
+def test_a_bad_pins_file_is_an_error(text: str, words: str) -> None:
+    with pytest.raises(ValidationError, match=words):
+        ImagePins.parse(text)
+
+
+def test_a_source_outside_the_app_needs_a_known_branch(pins: ImagePins) -> None:
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "flux")
+    FluxSync(chart, "sync", target=GitTarget(url=URL))
+    ImageAutomation(chart, "web", pins=pins, policy=SemverPolicy(range=">=1.0.0"))
+    ImageAutomation(chart, "api", pins=pins, policy=NumericalPolicy())
+    # the flux-system GitRepository of FluxSync reads the manifests branch: an automation on it writes there
+    ImageUpdates(chart, "app-images", source=ObjectRef(kind="GitRepository", name="flux-system"), pins=[pins], author_email="flux@example.com", update_path="dist")
+    (problem,) = _problems(app)
+    assert "writes branch 'manifests'" in problem
