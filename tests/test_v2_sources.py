@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import re
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.v2 import (
     BucketProps,
+    BucketSTS,
     GitRepositoryInclude,
     GitRepositoryProps,
     GitRepositoryRef,
@@ -273,4 +277,195 @@ def test_bucket_errors(options: dict[str, Any], field: str, words: str) -> None:
     arguments: dict[str, Any] = {"bucket_name": "manifests", "endpoint": "minio.example.com:9000", **options}
     with pytest.raises(ValidationError, match=words) as raised:
         BucketProps(**arguments)
+    assert raised.value.field == field
+
+
+# --- the objects of source-controller's API docs, rebuilt -------------------------------------
+
+API_DOCS = Path(__file__).parent / "data" / "flux-api-docs"
+
+
+def api_doc_objects(page: Path, kinds: tuple[str, ...], crds: list[dict[str, Any]]) -> list[tuple[dict[str, Any], bool]]:
+    """The objects of ``kinds`` in a page's YAML examples, and whether each is whole (the CRD admits it as it is).
+
+    Left out: blocks that are not YAML (``...`` elisions) and objects with ``<placeholder>``
+    values, which stand for anything. A fragment (an example of a few fields
+    without the required ones) is compared on the fields it shows.
+    """
+    found = []
+    for block in re.findall(r"```yaml\n(.*?)```", page.read_text(), re.S):
+        try:
+            documents = list(yaml.safe_load_all(block))
+        except yaml.YAMLError:
+            continue
+        for doc in documents:
+            if isinstance(doc, dict) and doc.get("kind") in kinds and doc.get("spec") and not re.search(r"<[^>]+>", json.dumps(doc)):
+                found.append((doc, validate_objects([doc], crds=crds) == []))
+    return found
+
+
+def _spec_schema(crds: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    crd = next(c for c in crds if c["spec"]["names"]["kind"] == kind)
+    (served,) = [v for v in crd["spec"]["versions"] if v.get("served")]
+    spec: dict[str, Any] = served["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    return spec
+
+
+def _defaulted(value: Any, schema: dict[str, Any]) -> Any:
+    """``value`` with the schema's defaults filled in where the parent is given, as the API server stores it."""
+    if isinstance(value, dict) and schema.get("properties"):
+        out = {key: _defaulted(item, schema["properties"].get(key, {})) for key, item in value.items()}
+        out.update({key: sub["default"] for key, sub in schema["properties"].items() if key not in out and "default" in sub})
+        return out
+    if isinstance(value, list) and "items" in schema:
+        return [_defaulted(item, schema["items"]) for item in value]
+    return value
+
+
+def assert_same(built: dict[str, Any], doc: dict[str, Any], whole: bool, crds: list[dict[str, Any]]) -> None:
+    """Field by field, both with the CRD's defaults: kind, name, the namespace where the doc gives one, the spec."""
+    schema = _spec_schema(crds, doc["kind"])
+    built_spec, doc_spec = _defaulted(built["spec"], schema), _defaulted(doc["spec"], schema)
+    assert (built["apiVersion"], built["kind"], built["metadata"]["name"]) == (doc["apiVersion"], doc["kind"], doc["metadata"]["name"])
+    if "namespace" in doc["metadata"]:
+        assert built["metadata"]["namespace"] == doc["metadata"]["namespace"]
+    shown = built_spec if whole else {key: built_spec.get(key) for key in doc["spec"]}
+    expected = doc_spec if whole else {key: doc_spec[key] for key in doc["spec"]}
+    assert shown == expected, doc["metadata"]["name"]
+
+
+def assert_rebuilt(page: str, kinds: tuple[str, ...], builders: list[Any], crds: list[dict[str, Any]]) -> None:
+    """Every object of ``kinds`` in ``page`` equals the one its builder makes, in order; what is built is valid."""
+    docs = api_doc_objects(API_DOCS / page, kinds, crds)
+    assert sum(whole for _, whole in docs) >= 2
+    built = [build() for build in builders]
+    assert len(built) == len(docs), [doc["metadata"]["name"] for doc, _ in docs]
+    for one, (doc, whole) in zip(built, docs, strict=True):
+        assert_same(one, doc, whole, crds)
+    assert validate_objects(built, crds=crds) == [] and cel_problems(built, crds) == []
+
+
+PODINFO = "https://github.com/stefanprodan/podinfo"
+PODINFO_OCI = "oci://ghcr.io/stefanprodan/manifests/podinfo"
+GITHUB_ACTIONS = OIDCIdentity(issuer="^https://token.actions.githubusercontent.com$", subject="^https://github.com/stefanprodan/podinfo.*$")
+MASTER = GitRepositoryRef(branch="master")
+DOC_IGNORE = "# exclude all\n/*\n# include deploy dir\n!/deploy\n# exclude file extensions from deploy dir\n/deploy/**/*.md\n/deploy/**/*.txt\n"
+
+SOURCE_DOCS: dict[str, tuple[tuple[str, ...], list[Any]]] = {
+    "gitrepositories.md": (("GitRepository",), [
+        lambda: GitRepositoryProps(namespace="default", url=PODINFO, ref=MASTER, interval="5m0s").manifest("podinfo"),
+        lambda: GitRepositoryProps(
+            namespace="default", url=PODINFO, ref=MASTER, interval="1m", verify=GitVerification(secret_ref="pgp-public-keys", mode="HEAD")
+        ).manifest("podinfo"),
+        lambda: GitRepositoryProps(namespace="default", url=PODINFO, ref=MASTER, interval="5m", sparse_checkout=["charts", "kustomize"]).manifest("podinfo"),
+        lambda: GitRepositoryProps(
+            url=PODINFO, ref=MASTER,
+            include=[GitRepositoryInclude(repository=ObjectRef(kind="GitRepository", name="other-repository"), from_path="deploy/kubernetes", to_path="base/app")],
+        ).manifest("include-example"),  # fmt: skip
+    ]),
+    "ocirepositories.md": (("OCIRepository",), [
+        lambda: OCIRepositoryProps(namespace="default", url=PODINFO_OCI, ref=OCIRepositoryRef(tag="latest"), interval="5m0s").manifest("podinfo"),
+        lambda: OCIRepositoryProps(namespace="default", url="oci://example.com", interval="5m0s", cert_secret_ref="example-tls").manifest("example"),
+        lambda: OCIRepositoryProps(
+            namespace="default", url=PODINFO_OCI, interval="5m0s", ref=OCIRepositoryRef(semver=">= 6.1.x-0", semver_filter=".*-rc.*")
+        ).manifest("podinfo"),
+        lambda: OCIRepositoryProps(url=PODINFO_OCI, interval="5m", verify=Verification(provider="cosign", match_oidc_identity=[GITHUB_ACTIONS])).manifest("podinfo"),
+        lambda: OCIRepositoryProps(
+            url="oci://registry.example.com/manifests/podinfo", interval="5m",
+            verify=Verification(
+                provider="cosign", trusted_root_secret_ref="sigstore-trusted-root",
+                match_oidc_identity=[OIDCIdentity(issuer="^https://oidc-issuer.example.com$", subject="^https://ci.example.com/.*$")],
+            ),
+        ).manifest("podinfo"),  # fmt: skip
+    ]),
+    "helmrepositories.md": (("HelmRepository",), [
+        lambda: HelmRepositoryProps(namespace="default", url="https://stefanprodan.github.io/podinfo", interval="5m0s").manifest("podinfo"),
+        lambda: HelmRepositoryProps(namespace="default", url="oci://ghcr.io/stefanprodan/charts", type="oci", interval="5m0s").manifest("podinfo"),
+        lambda: HelmRepositoryProps(namespace="default", url="https://example.com", interval="5m0s", secret_ref="example-user").manifest("example"),
+        lambda: HelmRepositoryProps(namespace="default", url="oci://ghcr.io/my-user/my-private-repo", interval="5m0s", secret_ref="oci-creds").manifest("podinfo"),
+        lambda: HelmRepositoryProps(namespace="default", url="https://example.com", interval="5m0s", cert_secret_ref="example-tls").manifest("example"),
+    ]),
+    "helmcharts.md": (("HelmChart", "HelmRepository"), [
+        lambda: HelmChartProps(
+            namespace="default", chart="podinfo", source=ObjectRef(kind="HelmRepository", name="podinfo"), version="5.*", interval="5m0s"
+        ).manifest("podinfo"),
+        lambda: HelmChartProps(
+            chart="podinfo", source=ObjectRef(kind="HelmRepository", name="podinfo"), verify=Verification(provider="cosign", secret_ref="cosign-public-keys")
+        ).manifest("podinfo"),
+        lambda: HelmChartProps(
+            chart="podinfo", source=ObjectRef(kind="HelmRepository", name="podinfo"), version=">=6.1.6", interval="5m",
+            verify=Verification(provider="cosign", match_oidc_identity=[GITHUB_ACTIONS]),
+        ).manifest("podinfo"),  # fmt: skip
+        lambda: HelmRepositoryProps(url="oci://ghcr.io/stefanprodan/charts", interval="1m0s").manifest("podinfo"),
+        lambda: HelmChartProps(
+            chart="podinfo", source=ObjectRef(kind="HelmRepository", name="podinfo"), verify=Verification(provider="notation", secret_ref="notation-config")
+        ).manifest("podinfo"),
+    ]),
+    "buckets.md": (("Bucket",), [
+        lambda: BucketProps(namespace="default", bucket_name="example", endpoint="minio.example.com", interval="5m0s", insecure=True, secret_ref="minio-bucket-secret").manifest("minio-bucket"),
+        lambda: BucketProps(
+            namespace="default", provider="generic", interval="5m0s", bucket_name="podinfo", endpoint="minio.minio.svc.cluster.local:9000",
+            timeout="60s", insecure=True, secret_ref="minio-credentials",
+        ).manifest("generic-insecure"),  # fmt: skip
+        lambda: _aws_bucket("aws", timeout="30s"),
+        lambda: _aws_bucket("aws", secret_ref="aws-credentials"),
+        lambda: _aws_bucket("aws-controller-level-workload-identity", timeout="30s"),
+        lambda: _aws_bucket("aws-object-level-workload-identity", timeout="30s", service_account_name="aws-workload-identity-sa"),
+        lambda: _azure_bucket("azure-public", "podinfo", "https://podinfoaccount.blob.core.windows.net", timeout="30s"),
+        lambda: _azure_bucket("azure-bucket", "testwi", "https://testfluxwi.blob.core.windows.net", namespace="flux-system"),
+        lambda: _azure_bucket(
+            "azure-object-level-workload-identity", "testwi", "https://testfluxwi.blob.core.windows.net", timeout="30s", service_account_name="azure-workload-identity-sa"
+        ),
+        lambda: _gcp_bucket("gcp-controller-level-workload-identity"),
+        lambda: _gcp_bucket("gcp-object-level-workload-identity", service_account_name="gcp-workload-identity-sa"),
+        lambda: BucketProps(
+            namespace="example", interval="5m", bucket_name="example", provider="generic", endpoint="minio.example.com",
+            sts=BucketSTS(provider="ldap", endpoint="https://ldap.example.com", secret_ref="ldap-credentials", cert_secret_ref="ldap-tls"),
+        ).manifest("example"),  # fmt: skip
+        lambda: BucketProps(namespace="example", interval="5m", bucket_name="example", provider="generic", endpoint="minio.example.com", cert_secret_ref="minio-tls").manifest("example"),
+    ]),
+}
+
+
+def _aws_bucket(name: str, **options: Any) -> dict[str, Any]:
+    return BucketProps(namespace="default", interval="5m0s", provider="aws", bucket_name="podinfo", endpoint="s3.amazonaws.com", region="us-east-1", **options).manifest(name)
+
+
+def _azure_bucket(name: str, bucket: str, endpoint: str, namespace: str = "default", **options: Any) -> dict[str, Any]:
+    return BucketProps(namespace=namespace, interval="5m0s", provider="azure", bucket_name=bucket, endpoint=endpoint, **options).manifest(name)
+
+
+def _gcp_bucket(name: str, **options: Any) -> dict[str, Any]:
+    return BucketProps(
+        namespace="default", interval="5m0s", provider="gcp", bucket_name="podinfo", endpoint="storage.googleapis.com", region="us-east-1", timeout="30s", **options
+    ).manifest(name)
+
+
+@pytest.mark.parametrize("page", sorted(SOURCE_DOCS))
+def test_the_api_docs_objects_rebuilt(page: str, crds: list[dict[str, Any]]) -> None:
+    # GIVEN every named object in source-controller's page, WHEN each is rebuilt with the constructs, THEN they are the same
+    kinds, builders = SOURCE_DOCS[page]
+    assert_rebuilt(f"source-controller/{page}", kinds, builders, crds)
+
+
+def test_an_oci_tag_pinned_to_its_digest(crds: list[dict[str, Any]]) -> None:
+    # GIVEN the tag@digest pinning Renovate writes WHEN it is the ref THEN both are kept, and the CRD admits it (Flux pulls the digest)
+    digest = "sha256:" + "3f" * 32
+    obj = OCIRepositoryProps(url=OCI, ref=OCIRepositoryRef(tag="6.6.2", digest=digest)).manifest("app")
+    assert admitted(obj, crds)["spec"]["ref"] == {"digest": digest, "tag": "6.6.2"}
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "words"),
+    [
+        ({"sts": BucketSTS(provider="aws", endpoint="https://sts.amazonaws.com")}, "sts.provider", "'ldap'"),
+        ({"provider": "gcp", "sts": BucketSTS(provider="ldap", endpoint="https://ldap.example.com")}, "sts.provider", "no STS"),
+        ({"sts": partial(BucketSTS, provider="aws", endpoint="https://sts.amazonaws.com", secret_ref="creds")}, "sts.secret_ref", "drop secret_ref"),
+        ({"sts": partial(BucketSTS, provider="ldap", endpoint="ldap.example.com")}, "sts.endpoint", "https://"),
+    ],
+)
+def test_bucket_sts_errors(options: dict[str, Any], field: str, words: str) -> None:
+    arguments: dict[str, Any] = {"bucket_name": "manifests", "endpoint": "minio.example.com:9000", **options}
+    with pytest.raises(ValidationError, match=words) as raised:
+        BucketProps(**made(arguments))
     assert raised.value.field == field
