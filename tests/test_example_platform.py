@@ -296,9 +296,6 @@ OURS_DIFFER: dict[str, dict[str, str]] = {
         f"OCIRepository {ns}/{name}": {".spec.provider": "the constructs write Flux's default provider: generic"}
         for ns, name in (("cert-manager", "cert-manager"), ("envoy-gateway-system", "gateway-helm"), ("monitoring", "kube-prometheus-stack"))
     },
-    "HelmRelease monitoring/kube-prometheus-stack": {
-        ".spec.driftDetection.ignore": "driftDetection.ignore: not expressible by HelmReleaseProps yet",
-    },
     "HelmRelease monitoring/loki": {
         ".spec.chart": "the chart is its own HelmChart object, referenced by chartRef, so that the platform uses the kind",
         ".spec.chartRef": "as .spec.chart",
@@ -324,12 +321,6 @@ OURS_DIFFER: dict[str, dict[str, str]] = {
     "Kustomization flux-system/monitoring-controllers": {".spec.path": "the chart's folder of this cluster's layout"},
     "Kustomization flux-system/monitoring-configs": {".spec.sourceRef": "the upstream repository itself, at the commit tests/data holds"},
 }
-for _release in ("cert-manager/cert-manager", "envoy-gateway-system/envoy-gateway", "podinfo/podinfo"):
-    OURS_DIFFER[f"HelmRelease {_release}"] = {
-        **OURS_DIFFER.get(f"HelmRelease {_release}", {}),
-        ".spec.install": "install.strategy RetryOnFailure: not expressible by HelmReleaseProps yet",
-        ".spec.upgrade": "upgrade.strategy RetryOnFailure: not expressible by HelmReleaseProps yet",
-    }
 OURS_DIFFER["Kustomization flux-system/apps"].update({
     ".spec.wait": "health checks on podinfo's HelmRelease instead (Flux ignores healthChecks when wait is set)",
     ".spec.healthChecks": "as .spec.wait",

@@ -7,8 +7,9 @@ from typing import Any
 import cdk8s
 from clusters import Cluster
 from constructs import Construct
-from infrastructure import namespace
+from infrastructure import RETRY_ON_FAILURE, namespace
 
+from cdk8s_flux.substitution import Var
 from cdk8s_flux.v2 import HelmRelease, HelmRepository
 
 NAMESPACE = "podinfo"
@@ -32,19 +33,20 @@ class Apps(cdk8s.Chart):
     def __init__(self, scope: Construct, id: str, *, cluster: Cluster, image: str) -> None:
         super().__init__(scope, id)
         namespace(self, NAMESPACE, {"toolkit.fluxcd.io/tenant": "dev-team"})
-        repository = HelmRepository(self, "podinfo-charts", name="podinfo", namespace=NAMESPACE, interval="5m", url="https://stefanprodan.github.io/podinfo")
+        repository = HelmRepository(self, "podinfo", namespace=NAMESPACE, interval="5m", url="https://stefanprodan.github.io/podinfo")
         image_repository, _, tag = image.rpartition(":")
         values = {
             **BASE_VALUES,
             "httpRoute": {**BASE_VALUES["httpRoute"], "hostnames": [cluster.podinfo_host]},
             "image": {"repository": image_repository, "tag": tag},
             # Filled in by Flux when it applies the folder (the apps Kustomization's postBuild).
-            "ui": {"message": "${cluster_name}"},
+            "ui": {"message": Var("cluster_name")},
         }
+        # extra_spec: Helm tests have no typed field yet
         tests = {} if cluster.podinfo_tests is None else {"test": {"enable": cluster.podinfo_tests}}
         self.podinfo = HelmRelease(
             self, "podinfo", namespace=NAMESPACE, interval="50m", release_name="podinfo",
             chart="podinfo", chart_source=repository, chart_version=cluster.podinfo_chart, values=values,
-            extra_spec=tests,  # Helm tests: not modelled by HelmReleaseProps yet
+            extra_spec={**RETRY_ON_FAILURE, **tests},
         )  # fmt: skip
         self.releases = (self.podinfo,)

@@ -10,6 +10,9 @@ from cdk8s_flux.v2 import HelmRelease, LayerSelector, OCIRepository, OCIReposito
 
 #: Flux takes the chart's tarball out of the OCI artifact, the layer Helm pushes.
 HELM_CHART_LAYER = LayerSelector(media_type="application/vnd.cncf.helm.chart.content.v1.tar+gzip", operation="copy")
+#: Flux retries a failed install or upgrade at the next interval instead of rolling back (extra_spec:
+#: HelmReleaseProps has no typed field for the strategy yet).
+RETRY_ON_FAILURE = {"install": {"strategy": {"name": "RetryOnFailure"}}, "upgrade": {"strategy": {"name": "RetryOnFailure"}}}
 #: The label the platform team's namespaces carry.
 SRE_TENANT = {"toolkit.fluxcd.io/tenant": "sre-team"}
 
@@ -26,12 +29,12 @@ class InfraControllers(cdk8s.Chart):
         super().__init__(scope, id)
         namespace(self, "cert-manager", SRE_TENANT)
         cert_manager_chart = OCIRepository(
-            self, "cert-manager-chart", name="cert-manager", namespace="cert-manager", interval="24h",
+            self, "cert-manager", namespace="cert-manager", interval="24h",
             url="oci://quay.io/jetstack/charts/cert-manager", ref=OCIRepositoryRef(semver="1.x"), layer_selector=HELM_CHART_LAYER,
         )  # fmt: skip
         self.cert_manager = HelmRelease(
             self, "cert-manager", namespace="cert-manager", interval="12h", chart_ref=cert_manager_chart,
-            values={"crds": {"enabled": True, "keep": False}, "config": {"enableGatewayAPI": True}},
+            values={"crds": {"enabled": True, "keep": False}, "config": {"enableGatewayAPI": True}}, extra_spec=RETRY_ON_FAILURE,
         )  # fmt: skip
 
         namespace(self, "envoy-gateway-system", SRE_TENANT)
@@ -41,5 +44,6 @@ class InfraControllers(cdk8s.Chart):
         )  # fmt: skip
         self.envoy_gateway = HelmRelease(
             self, "envoy-gateway", namespace="envoy-gateway-system", release_name="envoy-gateway", interval="12h", chart_ref=gateway_chart,
+            extra_spec=RETRY_ON_FAILURE,
         )  # fmt: skip
         self.releases = (self.cert_manager, self.envoy_gateway)

@@ -140,7 +140,7 @@ def build(app: cdk8s.App, cluster: Cluster) -> None:
     )  # fmt: skip
     # Grafana dashboards other teams upload to a bucket, picked up by Grafana's sidecar.
     dashboards = Bucket(
-        flux, "team-dashboards-bucket", name="team-dashboards", provider="aws", bucket_name="example-org-grafana-dashboards",
+        flux, "team-dashboards", provider="aws", bucket_name="example-org-grafana-dashboards",
         endpoint="s3.amazonaws.com", region="eu-west-1", prefix=f"{cluster.name}/", interval="10m",
     )  # fmt: skip
     Kustomization(

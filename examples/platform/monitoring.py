@@ -93,7 +93,7 @@ class MonitoringControllers(cdk8s.Chart):
         super().__init__(scope, id)
         namespace(self, NAMESPACE, {"app.kubernetes.io/component": "monitoring", "pod-security.kubernetes.io/enforce": "privileged"})
         prometheus_chart = OCIRepository(
-            self, "kube-prometheus-stack-chart", name="kube-prometheus-stack", namespace=NAMESPACE, interval="1h",
+            self, "kube-prometheus-stack", namespace=NAMESPACE, interval="1h",
             url="oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack", ref=OCIRepositoryRef(semver="69.x"),
             layer_selector=HELM_CHART_LAYER,
         )  # fmt: skip
@@ -107,6 +107,10 @@ class MonitoringControllers(cdk8s.Chart):
             self, "kube-prometheus-stack", namespace=NAMESPACE, interval="1h", chart_ref=prometheus_chart,
             crds="CreateReplace",  # created on install, replaced on upgrade
             drift_detection="enabled",
+            # the operator adds this annotation after install; extra_spec: no typed field for ignore rules yet
+            extra_spec={"driftDetection": {"ignore": [
+                {"paths": ["/metadata/annotations/prometheus-operator-validated"], "target": {"kind": "PrometheusRule"}}
+            ]}},
             values_from=[ValuesReference(kind="ConfigMap", name=metrics_config.name, values_key="kube-state-metrics-config.yaml")],
             values=PROMETHEUS_VALUES,
         )  # fmt: skip
@@ -114,7 +118,7 @@ class MonitoringControllers(cdk8s.Chart):
         grafana_charts = HelmRepository(self, "grafana-charts", namespace=NAMESPACE, interval="120m0s", url="https://grafana.github.io/helm-charts")
         # Loki's chart as its own HelmChart object, which the HelmRelease references (chartRef).
         loki_chart = HelmChart(
-            self, "loki-chart", name="loki", namespace=NAMESPACE, chart="loki", version="6.x", source=grafana_charts, interval="60m"
+            self, "loki", namespace=NAMESPACE, chart="loki", version="6.x", source=grafana_charts, interval="60m"
         )
         self.loki = HelmRelease(
             self, "loki", namespace=NAMESPACE, interval="5m", depends_on=[self.prometheus], chart_ref=loki_chart, values=LOKI_VALUES
