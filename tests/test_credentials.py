@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -126,7 +127,7 @@ def test_tls_refuses_a_key_of_another_certificate() -> None:
         ({"installation_id": "2", "base_url": "www.example.com/api/v3"}, "githubapp/secret-with-baseurl.yaml"),
     ],
 )
-def test_github_app(options: dict[str, str], expected: str) -> None:
+def test_github_app(options: dict[str, Any], expected: str) -> None:
     key = (DATA / "githubapp/test-private-key.pem").read_text()
     secret = github_app_secret("appinfo", NS, app_id="1", private_key=key, **options)
     assert printed(secret) == golden(expected)

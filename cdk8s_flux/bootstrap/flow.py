@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,8 +122,16 @@ def bootstrap(
     verbose: bool = False,
     timeout: float | None = None,
     confirm: Confirm | None = None,
+    show_key: Progress | None = None,
+    key_added: Callable[[], bool] | None = None,
 ) -> BootstrapResult:
-    """Bootstrap the app in ``app_dir``: the whole ``cdk8s-flux bootstrap``."""
+    """Bootstrap the app in ``app_dir``: the whole ``cdk8s-flux bootstrap``.
+
+    confirm: asked to trust scanned host keys (None: they must be pinned or listed in a file).
+    show_key: where the deploy key and what to do with it are told (default: ``progress``).
+    key_added: with ``context``, asked before applying whether a new deploy key was added
+    to the git host (None: not asked; Flux retries until it is).
+    """
     from cdk8s_flux.app import load_app_config
     from cdk8s_flux.bootstrap.secret import deploy_key_message
     from cdk8s_flux.source import open_repository, source_commit
@@ -137,8 +146,7 @@ def bootstrap(
     source = make_source_secret(sync, options.secret, existing, confirm, progress)
     bundle = Bundle(install=draft.install, sync=sync, secret=source.secret)
     if source.public_key and isinstance(sync.target, GitTarget):
-        for line in deploy_key_message(source, sync.target.url, _uses_image_automation(rendered.objects)).splitlines():
-            progress(line)
+        (show_key or progress)(deploy_key_message(source, sync.target.url, _uses_image_automation(rendered.objects)))
     if options.private_key_output is not None and source.secret is not None:
         identity = (source.secret.get("stringData") or {}).get("identity")
         if identity is None:
@@ -156,6 +164,11 @@ def bootstrap(
         progress(f"{'wrote' if written else 'unchanged:'} the apply bundle {options.output} (mode 0600; it holds the Secret: keep it out of git)")
     applied: tuple[Step, ...] = ()
     if options.context is not None:
+        if source.public_key and source.origin != "kept" and key_added is not None and not key_added():
+            raise ValidationError(
+                "context", options.context, "the deploy key was not added to the git host, so Flux could not clone",
+                "add the key, then run bootstrap again (it keeps the key in the bundle file with -o; give --private-key-output to keep it otherwise)",
+            )
         applied = apply_plan(bundle, options.context, options.timeout)
         run_plan(applied, progress)
         progress(f"applied to context {options.context}: Flux syncs {sync.target.url} from now on")

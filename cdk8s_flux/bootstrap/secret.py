@@ -193,5 +193,5 @@ def deploy_key_message(source: SourceSecret, url: str, image_automation: bool = 
     }.get(parts.hostname or "", f"{parts.hostname}: the repository's deploy keys, or the authorized_keys of its git user")
     return (
         f"deploy key ({source.fingerprint}):\n{source.public_key.rstrip()}\n"
-        f"add it to {repo} as a deploy key, {access}.\n  {where}\n"
+        f"Add it to {repo} as a deploy key, {access}.\n  {where}\n"
     )

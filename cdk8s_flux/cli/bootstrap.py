@@ -47,6 +47,20 @@ def _confirm(host: str, shown: list[str]) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
+def _show_key(message: str) -> None:
+    """The deploy key on stderr as it is, so it can be copied whole (stdout may carry the bundle)."""
+    sys.stderr.write("\n" + message + "\n")
+    sys.stderr.flush()
+
+
+def _key_added() -> bool:
+    """On a terminal, wait until the user says the deploy key is on the git host (as flux bootstrap asks)."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return True
+    print("Has the deploy key been added to the repository? [y/N] ", end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
 def _password(args: argparse.Namespace) -> str | None:
     """The token or password: CDK8S_FLUX_SOURCE_PASSWORD, else GIT_PASSWORD (flux bootstrap git's), else none."""
     return os.environ.get("CDK8S_FLUX_SOURCE_PASSWORD") or os.environ.get("GIT_PASSWORD") or None
@@ -85,7 +99,7 @@ def _run(args: argparse.Namespace) -> int:
         raise v.UsageError("--format json and --export without -o both write to stdout. Fix: give -o FILE for the bundle")
     result = bootstrap(
         Path(v.app_dir(args)), options, v.policy(args), command=args.app, repo=args.repo, progress=v.progress,
-        verbose=args.verbose, timeout=args.timeout, confirm=_confirm,
+        verbose=args.verbose, timeout=args.timeout, confirm=_confirm, show_key=_show_key, key_added=_key_added,
     )
     if args.export and not args.output:
         sys.stdout.write(result.bundle_text)
