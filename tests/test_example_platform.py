@@ -20,6 +20,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from cli import run_cli
+from gitfixtures import GitWorld, world  # noqa: F401  (fixtures)
 
 from cdk8s_flux.images.checks import problems as image_problems
 from cdk8s_flux.images.pins import ImagePins
@@ -392,3 +393,46 @@ def test_synthesizing_twice_gives_the_same_bytes(dists: dict[str, Path], tmp_pat
     first = {str(p.relative_to(dists["staging"])): p.read_bytes() for p in dists["staging"].rglob("*") if p.is_file()}
     second = {str(p.relative_to(again)): p.read_bytes() for p in again.rglob("*") if p.is_file()}
     assert first == second and len(first) > 50
+
+
+# --- delivered -------------------------------------------------------------------------------------
+
+
+def test_both_clusters_publish_to_one_branch_and_a_new_staging_pin_changes_only_staging(world: GitWorld) -> None:  # noqa: F811
+    # GIVEN the example as the root of its own repository, pushed to a bare remote
+    remote = world.bare_remote()
+    repo = world.root / "platform"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__", "dist"))
+    (repo / ".gitignore").write_text("__pycache__/\n")
+    world.git("init", "--quiet", "--initial-branch", "main", str(repo))
+    world.git("add", "-A", cwd=repo)
+    world.git("commit", "--quiet", "-m", "The platform", cwd=repo)
+    world.git("remote", "add", "origin", remote.as_uri(), cwd=repo)
+    world.git("push", "--quiet", "origin", "main", cwd=repo)
+    env = {**world.env, **ENV, "XDG_CACHE_HOME": str(world.root / "cache")}
+    app = {"staging": [], "production": ["--app", "python main.py production"]}
+    # WHEN each cluster is published to its folder of the manifests branch
+    for cluster in CLUSTERS:
+        result = run_cli("publish", *app[cluster], "--branch", "manifests", "--path", f"clusters/{cluster}", cwd=repo, env=env)
+        assert result.returncode == 0, result.stderr
+    # THEN the branch holds both clusters, one folder per chart, and Flux's sync of each applies its own folder
+    files = world.files(remote)
+    for cluster in CLUSTERS:
+        charts = {name.split("/")[2] for name in files if name.startswith(f"clusters/{cluster}/") and name.count("/") == 3}
+        assert charts == {"apps", "flux-system", "infra-controllers", "monitoring-controllers"}
+        sync = yaml.safe_load(files[f"clusters/{cluster}/flux-system/kustomization_flux-system_flux-system.yaml"])
+        assert sync["spec"]["path"] == f"./clusters/{cluster}/flux-system"
+    before = dict(files)
+    # WHEN Flux's image automation commits a newer podinfo to staging's pin (as the controller writes it), and CI publishes
+    result = run_cli("images", "set", "podinfo-staging", "ghcr.io/stefanprodan/podinfo:6.14.2", cwd=repo, env=env)
+    assert result.returncode == 0, result.stderr
+    world.git("commit", "--quiet", "-am", "Update staging images", cwd=repo)
+    for cluster in CLUSTERS:
+        result = run_cli("publish", *app[cluster], "--branch", "manifests", "--path", f"clusters/{cluster}", cwd=repo, env=env)
+        assert result.returncode == 0, result.stderr
+    # THEN the one file that changed is staging's podinfo HelmRelease, at its image tag
+    after = world.files(remote)
+    changed = {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
+    assert changed == {"clusters/staging/apps/helmrelease_podinfo_podinfo.yaml"}
+    release = yaml.safe_load(after["clusters/staging/apps/helmrelease_podinfo_podinfo.yaml"])
+    assert release["spec"]["values"]["image"] == {"repository": "ghcr.io/stefanprodan/podinfo", "tag": "6.14.2"}
