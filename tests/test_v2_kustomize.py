@@ -9,6 +9,7 @@ from typing import Any
 import cdk8s
 import pytest
 from fluxcrds import cel_problems, load_crds
+from test_v2_sources import assert_rebuilt
 
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.kube import api_object
@@ -19,11 +20,15 @@ from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import (
     CommonMetadata,
     Decryption,
+    DependsOn,
     FluxSync,
     GitRepository,
+    GitRepositoryProps,
     GitRepositoryRef,
     HealthCheck,
+    HealthCheckExpr,
     HelmRelease,
+    IgnoreRule,
     Image,
     Kustomization,
     KustomizationProps,
@@ -255,3 +260,125 @@ def test_a_kustomization_of_a_folder_the_app_does_not_build_is_not_checked() -> 
     kustomization = Kustomization(scope, "apps", source=SOURCE, path="./apps", post_build=PostBuild(substitute={"a": "b"}))
     assert kustomization.applies == ()
     chart_objects(scope)
+
+
+# --- the objects of kustomize-controller's API docs, rebuilt ------------------------------------
+
+WEBAPP = ObjectRef(kind="GitRepository", name="webapp")
+FLUX_SYSTEM = ObjectRef(kind="GitRepository", name="flux-system")
+DOC_PATCH = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: not-used
+spec:
+  template:
+    metadata:
+      annotations:
+        cluster-autoscaler.kubernetes.io/safe-to-evict: "true\""""
+DOC_JSON_PATCH = """\
+- op: add
+  path: /spec/template/spec/securityContext
+  value:
+    runAsUser: 10000
+    fsGroup: 1337
+- op: add
+  path: /spec/template/spec/containers/0/securityContext
+  value:
+    readOnlyRootFilesystem: true
+    allowPrivilegeEscalation: false
+    runAsNonRoot: true
+    capabilities:
+      drop:
+        - ALL
+"""
+READY_EXPR = (
+    "dep.metadata.labels['app/version'] == self.metadata.labels['app/version'] && "
+    "dep.status.conditions.filter(e, e.type == 'Ready').all(e, e.status == 'True') && "
+    "dep.metadata.generation == dep.status.observedGeneration\n"
+)
+SYNCED = "status.conditions.filter(e, e.type == 'Synced').all(e, e.status == '{}')"
+
+
+def _ks(name: str, **options: Any) -> dict[str, Any]:
+    return KustomizationProps(**options).manifest(name)
+
+
+KUSTOMIZATION_DOCS: list[Any] = [
+    lambda: GitRepositoryProps(namespace="default", url="https://github.com/stefanprodan/podinfo", ref=GitRepositoryRef(branch="master"), interval="5m").manifest("podinfo"),
+    lambda: _ks("podinfo", namespace="default", interval="10m", target_namespace="default", source=ObjectRef(kind="GitRepository", name="podinfo"), path="./kustomize", prune=True, timeout="1m"),
+    lambda: _ks("webapp", namespace="apps", interval="5m", path="./deploy", source=ObjectRef(kind="GitRepository", name="webapp", namespace="shared")),
+    lambda: _ks("app", namespace="default", source=SOURCE, target_namespace="app-namespace", prune=True, deletion_policy="Orphan"),
+    lambda: _ks("backend", namespace="default", interval="5m", prune=True, source=WEBAPP, path=None, health_checks=[HealthCheck(api_version="apps/v1", kind="Deployment", name="backend", namespace="dev")]),
+    lambda: _ks(
+        "webapp", namespace="default", interval="15m", path="./releases/", prune=True, source=WEBAPP, timeout="5m",
+        health_checks=[HealthCheck(api_version="helm.toolkit.fluxcd.io/v2", kind="HelmRelease", name=name, namespace="dev") for name in ("frontend", "backend")],
+    ),  # fmt: skip
+    lambda: _ks(
+        "sealed-secrets", interval="5m", path="./path/to/sealed/secrets", prune=True, source=FLUX_SYSTEM, timeout="1m", wait=True,
+        health_check_exprs=[HealthCheckExpr(api_version="bitnami.com/v1alpha1", kind="SealedSecret", failed=SYNCED.format("False"), current=SYNCED.format("True"))],
+    ),  # fmt: skip
+    lambda: _ks(
+        "cert-manager", interval="5m", path="./cert-manager/controller", prune=True, source=FLUX_SYSTEM,
+        health_checks=[HealthCheck(api_version="apps/v1", kind="Deployment", name="cert-manager", namespace="cert-manager")],
+    ),  # fmt: skip
+    lambda: _ks("certs", depends_on=[ObjectRef(kind="Kustomization", name="cert-manager")], interval="5m", path="./cert-manager/certs", prune=True, source=FLUX_SYSTEM),
+    lambda: _ks("app-frontend", namespace="apps", source=SOURCE, depends_on=[DependsOn(name="app-backend", ready_expr=READY_EXPR)]),
+    lambda: _ks("app", source=SOURCE, name_prefix="prefix-", name_suffix="-suffix"),
+    lambda: _ks(
+        "podinfo", source=SOURCE,
+        patches=[
+            Patch(patch=DOC_PATCH, target=PatchTarget(kind="Deployment", label_selector="app.kubernetes.io/part-of=my-app")),
+            Patch(patch=DOC_JSON_PATCH, target=PatchTarget(kind="Deployment", name="podinfo", namespace="apps")),
+        ],
+    ),  # fmt: skip
+    lambda: _ks(
+        "podinfo", source=SOURCE,
+        images=[
+            Image(name="podinfo", new_name="my-registry/podinfo", new_tag="v1"), Image(name="podinfo", new_tag="1.8.0"), Image(name="podinfo", new_name="my-podinfo"),
+            Image(name="podinfo", digest="sha256:24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3"),
+        ],
+    ),  # fmt: skip
+    lambda: _ks("podinfo", source=SOURCE, build_metadata=["originAnnotations"]),
+    lambda: _ks("podinfo", source=SOURCE, components=["../ingress", "../tls"], ignore_missing_components=False),
+    lambda: _ks(
+        "apps", source=SOURCE,
+        post_build=PostBuild(
+            substitute={"cluster_env": "prod", "cluster_region": "eu-central-1"},
+            substitute_from=[SubstituteReference(kind="ConfigMap", name="cluster-vars", optional=True), SubstituteReference(kind="Secret", name="cluster-secret-vars")],
+        ),
+    ),  # fmt: skip
+    lambda: _ks("apps", source=SOURCE, post_build=PostBuild(substitute_strategy="Always")),
+    lambda: _ks(
+        "app", source=SOURCE,
+        ignore=[
+            IgnoreRule(paths=["/spec/replicas"], target=PatchTarget(kind="Deployment")),
+            IgnoreRule(paths=["/metadata/annotations/external-dns.alpha.kubernetes.io~1hostname"], target=PatchTarget(kind="Service", name="my-service")),
+            IgnoreRule(paths=["/spec/template/spec/containers/0/resources"], target=PatchTarget(kind="Deployment", name="my-app")),
+        ],
+    ),  # fmt: skip
+    lambda: _ks(
+        "sops-encrypted", namespace="default", interval="5m", path="./", source=ObjectRef(kind="GitRepository", name="repository-with-secrets"),
+        decryption=Decryption(provider="sops", service_account_name="sops-identity", secret_ref="sops-keys-and-credentials"),
+    ),  # fmt: skip
+    lambda: GitRepositoryProps(
+        namespace="apps", interval="1m0s", url="https://github.com/org/webapp", secret_ref="webapp-git-token", ref=GitRepositoryRef(branch="main"),
+        ignore="# exclude all\n/*\n# include deploy dir\n!/deploy\n",
+    ).manifest("webapp"),  # fmt: skip
+    lambda: _ks(
+        "webapp", namespace="apps", interval="60m0s", wait=True, timeout="3m0s", retry_interval="2m0s", prune=True, force=False,
+        target_namespace="apps", source=ObjectRef(kind="GitRepository", name="webapp", namespace="apps"), path="./deploy/production",
+    ),  # fmt: skip
+    lambda: GitRepositoryProps(namespace="default", interval="5m", url="https://github.com/stefanprodan/podinfo", ignore=".github/\n.sops.yaml\n.gitlab-ci.yml\n").manifest("podinfo"),
+    lambda: _ks(
+        "backend", namespace="webapp", service_account_name="flux", depends_on=[ObjectRef(kind="Kustomization", name="rbac")], interval="5m",
+        path="./webapp/backend/", prune=True, source=WEBAPP,
+    ),  # fmt: skip
+    lambda: _ks("cluster-addons", namespace="capi-stage", interval="5m", path="./config/addons/", prune=True, source=ObjectRef(kind="GitRepository", name="cluster-addons"), kube_config_secret_ref="stage-kubeconfig"),
+    lambda: _ks("app", source=SOURCE, post_build=PostBuild(substitute={"quote": '"', "id": "123", "enabled": "true"})),
+]
+
+
+def test_the_api_docs_objects_rebuilt(crds: list[dict[str, Any]]) -> None:
+    # GIVEN every named object in kustomize-controller v1.9.4's page WHEN each is rebuilt with the constructs THEN they are the same
+    assert_rebuilt("kustomize-controller/kustomizations.md", ("Kustomization", "GitRepository"), KUSTOMIZATION_DOCS, crds)

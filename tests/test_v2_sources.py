@@ -312,25 +312,55 @@ def _spec_schema(crds: list[dict[str, Any]], kind: str) -> dict[str, Any]:
 
 
 def _defaulted(value: Any, schema: dict[str, Any]) -> Any:
-    """``value`` with the schema's defaults filled in where the parent is given, as the API server stores it."""
+    """``value`` as the controller reads it: the schema's defaults filled in, a ``false`` without default dropped.
+
+    A boolean the schema gives no default is Go's ``false`` when absent, so
+    ``ignoreMissingComponents: false`` written or left out is one object.
+    """
     if isinstance(value, dict) and schema.get("properties"):
-        out = {key: _defaulted(item, schema["properties"].get(key, {})) for key, item in value.items()}
-        out.update({key: sub["default"] for key, sub in schema["properties"].items() if key not in out and "default" in sub})
+        properties = schema["properties"]
+        out = {
+            key: _defaulted(item, properties.get(key, {}))
+            for key, item in value.items()
+            if not (item is False and properties.get(key, {}).get("type") == "boolean" and "default" not in properties.get(key, {}))
+        }
+        out.update({key: sub["default"] for key, sub in properties.items() if key not in out and "default" in sub})
         return out
     if isinstance(value, list) and "items" in schema:
         return [_defaulted(item, schema["items"]) for item in value]
     return value
 
 
+#: Spec fields whose references default their ``namespace`` to the referrer's (the CRDs say so of each).
+_REFERENCES = ("sourceRef", "dependsOn", "healthChecks", "eventSources", "resources")
+
+
+def _own_namespace_dropped(spec: dict[str, Any], namespace: str | None) -> dict[str, Any]:
+    """``spec`` with a reference's ``namespace`` left out where it is the referrer's own, which is what Flux reads then."""
+
+    def drop(ref: Any) -> Any:
+        return {k: v for k, v in ref.items() if not (k == "namespace" and v == namespace)} if isinstance(ref, dict) else ref
+
+    return {
+        key: ([drop(item) for item in value] if isinstance(value, list) else drop(value)) if key in _REFERENCES else value
+        for key, value in spec.items()
+    }
+
+
 def assert_same(built: dict[str, Any], doc: dict[str, Any], whole: bool, crds: list[dict[str, Any]]) -> None:
-    """Field by field, both with the CRD's defaults: kind, name, the namespace where the doc gives one, the spec."""
+    """Field by field, both as the controller reads them: kind, name, the namespace where the doc gives one, the spec.
+
+    Both specs get the CRD's defaults, and a reference's namespace equal to the object's own is dropped.
+    """
     schema = _spec_schema(crds, doc["kind"])
-    built_spec, doc_spec = _defaulted(built["spec"], schema), _defaulted(doc["spec"], schema)
+    namespace = doc["metadata"].get("namespace")
+    built_spec = _own_namespace_dropped(_defaulted(built["spec"], schema), namespace)
+    doc_spec = _own_namespace_dropped(_defaulted(doc["spec"], schema), namespace)
     assert (built["apiVersion"], built["kind"], built["metadata"]["name"]) == (doc["apiVersion"], doc["kind"], doc["metadata"]["name"])
     if "namespace" in doc["metadata"]:
         assert built["metadata"]["namespace"] == doc["metadata"]["namespace"]
     shown = built_spec if whole else {key: built_spec.get(key) for key in doc["spec"]}
-    expected = doc_spec if whole else {key: doc_spec[key] for key in doc["spec"]}
+    expected = doc_spec if whole else {key: doc_spec.get(key) for key in doc["spec"]}
     assert shown == expected, doc["metadata"]["name"]
 
 

@@ -415,7 +415,7 @@ class KustomizationProps(FluxObjectProps):
 
     source: the GitRepository, OCIRepository or Bucket to apply from (any
     namespace; ``ObjectRef`` for one made elsewhere). path: default ``./``,
-    must begin with ``./``. prune: delete what disappears, default off (the
+    must begin with ``./``; ``None`` writes none (Flux then builds the source's root). prune: delete what disappears, default off (the
     CLI's; the CRD requires a value). interval: default ``1m0s``.
     depends_on: Kustomizations applied first (a ``DependsOn`` adds a CEL
     readiness expression). retry_interval: how soon to retry after a failure
@@ -439,7 +439,7 @@ class KustomizationProps(FluxObjectProps):
     SPEC_KEYS: ClassVar[dict[str, str]] = {"source": "sourceRef", "kube_config_secret_ref": "kubeConfig", "kube_config": "kubeConfig"}
 
     source: KustomizationSource
-    path: str = "./"
+    path: str | None = "./"
     prune: bool = False
     interval: str = "1m0s"
     retry_interval: str | None = None
@@ -483,7 +483,7 @@ class KustomizationProps(FluxObjectProps):
         return compact(
             {
                 "sourceRef": _with_api_version(self.source, cross_namespace_ref(self.source, "source", _SOURCES, self.namespace)),
-                "path": source_path("path", self.path),
+                "path": optional(source_path, "path", self.path),
                 "prune": validation.boolean("prune", self.prune),
                 "interval": validation.flux_duration("interval", self.interval),
                 "retryInterval": optional(validation.flux_duration, "retry_interval", self.retry_interval),

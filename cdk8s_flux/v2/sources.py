@@ -316,8 +316,8 @@ class GitRepositoryProps(FluxObjectProps):
     """A GitRepository, as ``flux create source git`` takes it.
 
     url: ``ssh://``, ``https://`` or ``http://`` (Flux refuses the scp-like
-    ``git@host:path``). ref: what to check out (required, as by the CLI: without
-    one Flux silently takes ``master``). interval: default ``1m0s``.
+    ``git@host:path``). ref: what to check out (the CLI asks for one; unset,
+    Flux checks out the ``master`` branch). interval: default ``1m0s``.
     secret_ref / proxy_secret_ref: Secrets in the namespace. provider: ``generic``,
     ``aws``, ``azure`` or ``github``; service_account_name only with azure or aws.
     ignore: gitignore lines, a string or a list. timeout: of Git operations
@@ -327,7 +327,7 @@ class GitRepositoryProps(FluxObjectProps):
     KIND: ClassVar[str] = "GitRepository"
 
     url: str
-    ref: GitRepositoryRef
+    ref: GitRepositoryRef | None = None
     interval: str = "1m0s"
     secret_ref: str | None = None
     proxy_secret_ref: str | None = None
@@ -342,7 +342,7 @@ class GitRepositoryProps(FluxObjectProps):
     suspend: bool = False
 
     def _make_spec(self) -> dict[str, Any]:
-        if not isinstance(self.ref, GitRepositoryRef):
+        if self.ref is not None and not isinstance(self.ref, GitRepositoryRef):
             raise ValidationError("ref", self.ref, "not a GitRepositoryRef", "write ref=GitRepositoryRef(branch='main')")
         if self.service_account_name is not None and self.provider not in ("azure", "aws"):
             raise ValidationError(
@@ -356,7 +356,7 @@ class GitRepositoryProps(FluxObjectProps):
         return compact(
             {
                 "url": flux_git_url("url", self.url),
-                "ref": self.ref.to_spec(),
+                "ref": self.ref.to_spec() if self.ref else None,
                 "interval": validation.flux_duration("interval", self.interval),
                 "secretRef": secret_ref("secret_ref", self.secret_ref),
                 "proxySecretRef": secret_ref("proxy_secret_ref", self.proxy_secret_ref),
