@@ -175,6 +175,27 @@ class _SafeLoader(_Loader):
         except (ValueError, OverflowError) as exc:  # a scalar the resolver matched that Python cannot make
             raise _refused(node, _unreadable(node, exc)) from exc
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping, refusing a key written twice in it as Kubernetes' YAML readers do (go-yaml: "already set in map")."""
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                    continue  # merged keys may be overridden; a non-scalar key is refused later
+                key = self.construct_object(key_node)
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:
+                    continue
+                if first is not key_node:
+                    raise yaml.constructor.ConstructorError(
+                        None, None,
+                        f"the key {cut_key(key)} is written twice in one mapping (first at line {first.start_mark.line + 1}), "
+                        "which Kubernetes and kustomize refuse. Fix: keep one of them",
+                        key_node.start_mark,
+                    )
+        return super().construct_mapping(node, deep)
+
     def _count(self, root: yaml.Node) -> None:
         """Count the document's nodes with aliases expanded (without expanding them); refuse a loop or too many copies."""
         sizes: dict[int, int] = {}  # id of a node -> its expanded size
@@ -223,15 +244,146 @@ def _unreadable(node: yaml.Node, exc: Exception) -> str:
     return f"a {node.tag.rpartition(':')[2]} that cannot be read ({type(exc).__name__}). Fix: quote it if it is a string"
 
 
-def read_yaml(text: str) -> list[Any]:
-    """Every document of a YAML stream, read with PyYAML's safe loader.
+def cut_key(key: Any) -> str:
+    """A mapping key as a message quotes it, cut to 100 characters."""
+    text = repr(key)
+    return text if len(text) <= 100 else text[:99] + "…"
 
-    A ``yaml.YAMLError`` (see ``yaml_problem``) for what is not YAML, and for what
-    the API server's reader refuses or Python cannot hold: aliases that expand
-    beyond go-yaml's bound, an alias inside its own anchor, an integer too long
-    to read, a date that does not exist.
+
+@dataclass(frozen=True)
+class Document:
+    """One document of a YAML stream: its value, and its node tree for the lines of its fields."""
+
+    value: Any
+    node: yaml.Node | None
+
+    @property
+    def line(self) -> int | None:
+        """The 1-based line the document's content starts on."""
+        return self.node.start_mark.line + 1 if self.node is not None else None
+
+    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        """The 1-based line of the field at ``path``, or of its nearest ancestor written in the file."""
+        node = self.node
+        if node is None:
+            return None
+        found = node.start_mark.line + 1
+        for step in path:
+            child: yaml.Node | None = None
+            if isinstance(node, yaml.MappingNode):
+                child = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(step)), None)
+                if child is not None:
+                    key = next(k for k, v in node.value if v is child)
+                    found = key.start_mark.line + 1
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+                child = node.value[step]
+                found = child.start_mark.line + 1
+            if child is None:
+                break
+            node = child
+        return found
+
+
+def _duplicate_anchor(exc: yaml.YAMLError) -> bool:
+    """Whether libyaml refused the stream only because it redefines an anchor, which YAML (1.2) and go-yaml allow."""
+    return isinstance(exc, yaml.composer.ComposerError) and "duplicate anchor" in str(exc.context or "")
+
+
+def _from_ruamel(root: Any, name: str) -> yaml.Node:
+    """ruamel.yaml's node tree as PyYAML nodes (aliases stay shared), for PyYAML's constructor to read."""
+    from ruamel.yaml import nodes
+
+    made: dict[int, yaml.Node] = {}
+    todo = [root]
+    while todo:  # make every node first, then fill the collections: an alias may point anywhere
+        node = todo.pop()
+        if id(node) in made:
+            continue
+        start = yaml.Mark(name, node.start_mark.index, node.start_mark.line, node.start_mark.column, None, 0)
+        end = yaml.Mark(name, node.end_mark.index, node.end_mark.line, node.end_mark.column, None, 0)
+        tag = node.tag if isinstance(node.tag, str) else str(getattr(node.tag, "value", node.tag))
+        if isinstance(node, nodes.ScalarNode):
+            made[id(node)] = yaml.ScalarNode(tag, node.value, start, end, style=node.style)
+        elif isinstance(node, nodes.SequenceNode):
+            made[id(node)] = yaml.SequenceNode(tag, [], start, end)
+            todo.extend(node.value)
+        else:
+            made[id(node)] = yaml.MappingNode(tag, [], start, end)
+            todo.extend(child for pair in node.value for child in pair)
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, nodes.SequenceNode):
+            made[id(node)].value = [made[id(c)] for c in node.value]
+            todo.extend(node.value)
+        elif isinstance(node, nodes.MappingNode):
+            made[id(node)].value = [(made[id(k)], made[id(v)]) for k, v in node.value]
+            todo.extend(child for pair in node.value for child in pair)
+    return made[id(root)]
+
+
+def _ruamel_nodes(text: str) -> list[yaml.Node | None]:
+    """The documents' node trees as ruamel.yaml composes them: YAML 1.1 types (as go-yaml reads them), anchors redefinable."""
+    import warnings
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.resolver import VersionedResolver
+
+    class Resolver(VersionedResolver):
+        """YAML 1.1 types in every document (ruamel resets the version after the first)."""
+
+        @property
+        def processing_version(self) -> Any:
+            return (1, 1)
+
+    reader = YAML(typ="safe", pure=True)
+    reader.Resolver = Resolver
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ruamel warns of each redefined anchor
+            return [None if n is None else _from_ruamel(n, "<unicode string>") for n in reader.compose_all(text)]
+    except MarkedYAMLError as exc:
+        raise yaml.MarkedYAMLError(exc.context, exc.context_mark, exc.problem, exc.problem_mark) from exc
+
+
+def read_documents(text: str) -> list[Document]:
+    """Every document of a YAML stream with its node tree, read as Kubernetes reads YAML.
+
+    libyaml parses (fast); a stream that redefines an anchor, which YAML allows
+    and go-yaml, kustomize and Flux read, is composed by ruamel.yaml instead.
+    PyYAML's safe constructor makes the values either way, so both read alike.
+    Raises ``yaml.YAMLError`` (see ``yaml_problem``) for what is not YAML, and
+    for what the API server's reader refuses or Python cannot hold: a key
+    written twice in a mapping, aliases that expand beyond go-yaml's bound, an
+    alias inside its own anchor, an integer too long to read, a date that does not exist.
     """
-    return list(yaml.load_all(text, Loader=_SafeLoader))
+    loader = _SafeLoader(text)
+    documents: list[Document] = []
+    try:
+        try:
+            while loader.check_node():
+                node = loader.get_node()
+                documents.append(Document(loader.construct_document(node) if node is not None else None, node))
+            return documents
+        except yaml.YAMLError as exc:
+            if not _duplicate_anchor(exc):
+                raise
+        documents = []
+        for node in _ruamel_nodes(text):
+            documents.append(Document(loader.construct_document(node) if node is not None else None, node))
+        return documents
+    finally:
+        loader.dispose()
+
+
+def read_yaml(text: str) -> list[Any]:
+    """Every document of a YAML stream, read as ``read_documents`` reads it."""
+    return [document.value for document in read_documents(text)]
 
 
 def yaml_problem(exc: yaml.YAMLError) -> str:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ _CRD_KIND = "CustomResourceDefinition"
 
 @dataclass(frozen=True)
 class Problem:
-    """One field of one object that its schema rejects; ``file`` is where the object came from."""
+    """One field of one object that a rule refuses; ``file`` is where the object came from, ``line`` where in it."""
 
     file: str
     api_version: str
@@ -65,6 +65,12 @@ class Problem:
     name: str
     path: str
     message: str
+    #: The 1-based line of the field (or of its nearest ancestor) when the object was read from a file.
+    line: int | None = None
+    #: The rule broken: a schema keyword (``schema: enum``), a CEL rule, or the Kubernetes function it was read from.
+    rule: str = ""
+    #: Which version of which schema or rule source checked it.
+    schema: str = ""
 
     @property
     def object_name(self) -> str:
@@ -72,10 +78,12 @@ class Problem:
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
 
     def __str__(self) -> str:
-        where = f"{self.file}: " if self.file else ""
+        at = f"{self.file}:{self.line}" if self.file and self.line else self.file
+        where = f"{at}: " if at else ""
         if not self.kind:  # not an object at all: a document that is no Kubernetes object, or no YAML
             return f"{where}{self.path}: {self.message}"
-        return f"{where}{self.kind} {self.object_name}: {self.path or '(object)'}: {self.message}"
+        checked = "; ".join(part for part in (f"rule: {self.rule}" if self.rule else "", self.schema) if part)
+        return f"{where}{self.kind} {self.object_name}: {self.path or '(object)'}: {self.message}" + (f" [{checked}]" if checked else "")
 
     def as_dict(self) -> dict[str, Any]:
         """The problem as JSON-ready data, with Kubernetes' own key names."""
@@ -87,6 +95,9 @@ class Problem:
             "name": self.name,
             "path": self.path,
             "message": self.message,
+            "line": self.line,
+            "rule": self.rule,
+            "schema": self.schema,
         }
 
 
@@ -141,6 +152,37 @@ def _definitions(schema_set: str) -> dict[str, Any]:
 
 
 @cache
+def _checked_definitions(schema_set: str) -> dict[str, Any]:
+    """The schema set's definitions with the values the API server's validation enumerates (``rules.enums``)."""
+    from cdk8s_flux.rules.enums import with_enums
+
+    return with_enums(_definitions(schema_set))
+
+
+@cache
+def schema_name(schema_set: str) -> str:
+    """How a problem names the core schemas it was checked against."""
+    from importlib.metadata import version
+
+    return f"Kubernetes {schema_set} OpenAPI schema (kubernetes-validate {version('kubernetes-validate')})"
+
+
+@cache
+def _object_meta_validator(schema_set: str) -> Any:
+    """A strict validator of ``metadata`` against ``ObjectMeta``, for custom resources (their CRDs leave it open)."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    definitions = _checked_definitions(schema_set)
+    registry = Resource.from_contents(definitions) @ Registry()
+    schema = {"$ref": f"{definitions['$id']}#/$defs/{_OBJECT_META}"}
+    return jsonschema.validators.Draft202012Validator(schema, registry=registry)
+
+
+_OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+
+
+@cache
 def _builtin_kinds(schema_set: str) -> dict[tuple[str, str], frozenset[str]]:
     """``{(group, kind): versions}`` of every built-in kind of a schema set."""
     found: dict[tuple[str, str], set[str]] = {}
@@ -170,7 +212,7 @@ def _core_validator(schema_set: str, kind: str, api_version: str) -> Any | None:
         schema = utils.schema_contents(f"{_folder(schema_set)}/{kind.lower()}-{mangled}.json", schema_set)
     except (FileNotFoundError, utils.VersionNotSupportedError):
         return None
-    registry = Resource.from_contents(_definitions(schema_set)) @ (Resource.from_contents(schema) @ Registry())
+    registry = Resource.from_contents(_checked_definitions(schema_set)) @ (Resource.from_contents(schema) @ Registry())
     return jsonschema.validators.Draft202012Validator(schema, registry=registry)
 
 
@@ -244,10 +286,23 @@ def _hidden_values(value: Any, at: FieldPath, fields: list[FieldPath]) -> Iterab
             yield item
 
 
+def _rule(error: Any) -> str:
+    """The rule a schema error breaks: the Kubernetes validation an added ``enum`` stands for, else the schema keyword."""
+    from cdk8s_flux.rules.enums import RULE_KEY
+
+    if error.validator == "enum" and isinstance(error.schema, dict) and RULE_KEY in error.schema:
+        return str(error.schema[RULE_KEY])
+    return f"schema: {error.validator}"
+
+
 def _message(error: Any, fields: list[FieldPath]) -> str:
     """jsonschema's message, the value it quotes cut and masked; never a Secret value, whatever the rule."""
+    from cdk8s_flux.rules import enums
+
     at = tuple(error.absolute_path)
     message = error.message
+    if error.validator == "enum" and isinstance(error.schema, dict) and enums.RULE_KEY in error.schema:
+        message = enums.message(error.instance, str(error.schema[enums.RULE_KEY]))
     shown = quoted(error.instance, at, fields)
     original = repr(error.instance)
     if shown != original:
@@ -269,14 +324,45 @@ def _dotted(path: FieldPath) -> str:
 
 def _errors(validator: Any, obj: dict[str, Any]) -> list[tuple[str, str]]:
     """``(dotted field path, message)`` of every schema error, in field order."""
-    return [(_dotted(path), message) for path, message in _field_errors(validator, obj)]
+    return [(_dotted(path), message) for path, message, _ in _field_errors(validator, obj)]
 
 
-def _field_errors(validator: Any, obj: dict[str, Any]) -> list[tuple[FieldPath, str]]:
-    """``(field path, message)`` of every schema error, in field order."""
+#: Decides whether a string holding Flux post-build placeholders may meet a rule once substituted (``substitution.admits``).
+Admits = Callable[[Callable[[str], bool], str], bool]
+
+
+def _placeholder_value(error: Any, validator: Any, admits: Admits | None) -> bool:
+    """Whether the error is on a string with ``${...}`` placeholders that Flux could substitute into a valid value."""
+    value = error.instance
+    if admits is None or not isinstance(value, str) or "${" not in value:
+        return False
+    import yaml
+
+    check = validator.evolve(schema=error.schema)
+
+    def valid(text: str) -> bool:
+        # Flux substitutes in the YAML text, so "${replicas}" may become the integer 3.
+        try:
+            return bool(check.is_valid(text)) or bool(check.is_valid(yaml.safe_load(text)))
+        except yaml.YAMLError:
+            return False
+
+    try:
+        return admits(valid, value)
+    except CdkFluxError:
+        return False  # a ${ Flux cannot parse: the error stands
+
+
+def _field_errors(validator: Any, obj: dict[str, Any], admits: Admits | None = None) -> list[tuple[FieldPath, str, str]]:
+    """``(field path, message, rule)`` of every schema error, in field order."""
     fields = value_fields(obj)
+    encrypted = is_sops_encrypted(obj)  # kustomize-controller decrypts ENC[...] values (their type is in them) first
     errors = sorted(validator.iter_errors(_checked(obj)), key=lambda e: list(map(str, e.absolute_path)))
-    return [(tuple(e.absolute_path), _message(e, fields)) for e in errors]
+    return [
+        (tuple(e.absolute_path), _message(e, fields), _rule(e))
+        for e in errors
+        if not _placeholder_value(e, validator, admits) and not (encrypted and is_encrypted_value(e.instance))
+    ]
 
 
 def core_problems(obj: dict[str, Any], version: str) -> list[tuple[str, str]] | None:
@@ -455,8 +541,8 @@ class CrdSet:
 
     def cel_problems(
         self, obj: dict[str, Any], invalid: Iterable[FieldPath] = (), report: Callable[[str], None] | None = None,
-    ) -> list[tuple[FieldPath, str]]:
-        """``(field path, message)`` of every CEL rule ``obj`` breaks; a value with a schema error in it is not evaluated.
+    ) -> list[tuple[FieldPath, str, str]]:
+        """``(field path, message, rule)`` of every CEL rule ``obj`` breaks; a value with a schema error in it is not evaluated.
 
         ``invalid`` are the field paths of the object's schema errors. A rule
         cel-python cannot compile or evaluate is skipped, and ``report`` told once.
@@ -466,7 +552,7 @@ class CrdSet:
         api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
         errors = list(invalid)
         checked = _checked(obj)
-        found: list[tuple[FieldPath, str]] = []
+        found: list[tuple[FieldPath, str, str]] = []
         for rule in self.rules(api_version, kind):
             for at, value in _values_at(checked, rule.path):
                 if any(error[: len(at)] == at for error in errors):
@@ -482,7 +568,7 @@ class CrdSet:
                 if not isinstance(result, celtypes.BoolType):
                     self._skipped(api_version, kind, rule, f"it gives {cut(repr(result))}, not true or false", report)
                 elif not result:
-                    found.append((at, rule.message))
+                    found.append((at, rule.message, rule.rule))
         return found
 
     def _skipped(self, api_version: str, kind: str, rule: CelRule, why: str, report: Callable[[str], None] | None) -> None:
@@ -522,20 +608,39 @@ def _is_flux_group(group: str) -> bool:
     return group == "fluxcd.io" or group.endswith(".fluxcd.io")
 
 
-def _unknown_kind_message(kind: str, api_version: str, upstream_set: CrdSet | None) -> str:
+def _unknown_kind_message(kind: str, api_version: str, upstream_set: CrdSet | None, asked: bool = False) -> str:
     kind, api_version = cut(kind), cut(api_version)
     group = _split(api_version)[0]
     if _is_flux_group(group) and upstream_set is not None:
         kinds = sorted(k for g, k in upstream_set.served if g == group)
         served = f"it defines {', '.join(kinds)} in {group}" if kinds else f"it has no group {group}"
+        other = "" if asked else ", or check against the Flux release that has it (flux_version)"
         return (
-            f"{upstream_set.source} define no {kind} in {api_version} ({served}): check the kind and apiVersion, "
-            "or check against the Flux release that has it (flux_version), or allow_unknown_kinds"
+            f"{upstream_set.source} define no {kind} in {api_version} ({served}): check the kind and apiVersion"
+            f"{other}, or allow_unknown_kinds"
         )
     return (
         f"no CRD schema for {kind} {api_version}: validate it together with the CustomResourceDefinition "
         "that defines it, or allow_unknown_kinds"
     )
+
+
+class Lines:
+    """Where the validated objects were written: ``manifests.Document`` of each object, by the object's identity."""
+
+    def __init__(self) -> None:
+        self._documents: dict[int, Any] = {}
+
+    def add(self, obj: dict[str, Any], document: Any) -> None:
+        self._documents[id(obj)] = document
+
+    def line(self, obj: dict[str, Any], path: str) -> int | None:
+        """The line of the field at the dotted ``path`` of ``obj`` (its nearest ancestor's), None when not read from a file."""
+        document = self._documents.get(id(obj))
+        if document is None:
+            return None
+        steps: list[str | int] = [int(p) if p.isdigit() else p for p in path.split(".")] if path else []
+        return int(document.line_of(tuple(steps)) or 0) or None
 
 
 def validate_files(
@@ -547,12 +652,17 @@ def validate_files(
     allow_unknown_kinds: bool = False,
     start: Path | None = None,
     report: Callable[[str], None] | None = None,
+    lines: Lines | None = None,
+    substituted: Iterable[str] = (),
 ) -> list[Problem]:
     """Every problem of the objects of ``files`` (file name to its objects), in input order.
 
     ``crds`` are CRDs to use besides those among the objects; the CRDs of a
     Flux release cover the rest (see ``flux_release_for``). ``report`` is told
-    once which release that was, when one was needed.
+    once which release that was, when one was needed. ``lines`` says where
+    each object was read, for the problems' lines. In the files named in
+    ``substituted`` Flux replaces ``${var}`` placeholders (a Kustomization's
+    ``postBuild``): a value with placeholders passes a rule it could meet once substituted.
     """
     version = kubernetes_version or default_kubernetes_version()
     schema_set = schema_version(version)
@@ -561,19 +671,23 @@ def validate_files(
     located = [(name, obj) for name, objects in files.items() for obj in objects]
     own = CrdSet("the validated objects", tuple(o for _, o in located if o.get("kind") == _CRD_KIND))
     given = CrdSet("the given CRDs", tuple(crds))
+    substituting = frozenset(substituted)
+    admits = _admits() if substituting else None
 
     found: list[list[Problem]] = [[] for _ in located]  # per object, to report in input order
     pending: list[int] = []  # custom resources no local CRD defines
     for index, (name, obj) in enumerate(located):
         api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
-        if _split(api_version)[0] == "core":
-            found[index] = [object_problem(name, obj, "apiVersion", _core_group_message(kind, builtin))]
-        elif _split(api_version)[0] in builtin_groups:
-            found[index] = _builtin_problems(name, obj, version, builtin)
+        group = _split(api_version)[0]
+        here = admits if name in substituting and not _substitution_disabled(obj) else None
+        if group == "core":
+            found[index] = [object_problem(name, obj, "apiVersion", _core_group_message(kind, builtin), "the core group has no name", schema_name(schema_set))]
+        elif group in builtin_groups:
+            found[index] = _builtin_problems(name, obj, version, builtin, here)
         elif own.defines(api_version, kind):
-            found[index] = custom_problems(name, obj, own, report)
+            found[index] = custom_problems(name, obj, own, report, here, schema_set)
         elif given.defines(api_version, kind):
-            found[index] = custom_problems(name, obj, given, report)
+            found[index] = custom_problems(name, obj, given, report, here, schema_set)
         else:
             pending.append(index)
 
@@ -584,11 +698,36 @@ def validate_files(
         for index in pending:
             name, obj = located[index]
             api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+            here = admits if name in substituting and not _substitution_disabled(obj) else None
             if upstream_set is not None and upstream_set.defines(api_version, kind):
-                found[index] = custom_problems(name, obj, upstream_set, report)
+                found[index] = custom_problems(name, obj, upstream_set, report, here, schema_set)
             elif not allow_unknown_kinds:
-                found[index] = [object_problem(name, obj, "", _unknown_kind_message(kind, api_version, upstream_set))]
+                message = _unknown_kind_message(kind, api_version, upstream_set, asked=bool(flux_version))
+                found[index] = [object_problem(name, obj, "", message, "a served kind", upstream_set.source)]
+    if lines is not None:
+        for index, (_, obj) in enumerate(located):
+            found[index] = [replace(p, line=lines.line(obj, p.path)) for p in found[index]]
     return [problem for problems in found for problem in problems]
+
+
+#: The annotation (or label) with which an object asks Flux not to substitute in it (kustomize-controller).
+SUBSTITUTE_ANNOTATION = "kustomize.toolkit.fluxcd.io/substitute"
+
+
+def _substitution_disabled(obj: dict[str, Any]) -> bool:
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return False
+    return any(
+        isinstance(metadata.get(key), dict) and metadata[key].get(SUBSTITUTE_ANNOTATION) == "disabled"
+        for key in ("annotations", "labels")
+    )
+
+
+def _admits() -> Admits:
+    from cdk8s_flux.substitution import admits
+
+    return admits
 
 
 def validate_objects(objects: Iterable[dict[str, Any]], **options: Any) -> list[Problem]:
@@ -627,14 +766,47 @@ def _core_group_message(kind: str, builtin: Mapping[tuple[str, str], frozenset[s
     )
 
 
-def _builtin_problems(file: str, obj: dict[str, Any], version: str, builtin: Mapping[tuple[str, str], frozenset[str]]) -> list[Problem]:
-    found = core_problems(obj, version)
-    if found is None:
-        api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+def _rule_problems(file: str, obj: dict[str, Any], group: str, builtin: bool, admits: Admits | None) -> list[Problem]:
+    """The problems of the rules beyond the schemas: metadata for every object, the selector of a workload."""
+    from cdk8s_flux.rules.metadata import KUBERNETES_SOURCE, metadata_problems
+    from cdk8s_flux.rules.selectors import SELECTOR_SOURCE, selector_problems
+
+    found = [
+        object_problem(file, obj, _dotted(p.path), p.message, p.rule, KUBERNETES_SOURCE)
+        for p in metadata_problems(obj, group, builtin, admits)
+    ]
+    if builtin:
+        found.extend(
+            object_problem(file, obj, _dotted(path), message, rule, SELECTOR_SOURCE)
+            for path, message, rule in selector_problems(obj, group)
+        )
+    return found
+
+
+def _builtin_problems(
+    file: str, obj: dict[str, Any], version: str, builtin: Mapping[tuple[str, str], frozenset[str]], admits: Admits | None = None,
+) -> list[Problem]:
+    schema_set = schema_version(version)
+    api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+    validator = _core_validator(schema_set, kind, api_version)
+    if validator is None:
         served = sorted(f"{g}/{v}" if g else v for (g, k), vs in builtin.items() if k == kind for v in vs)
         hint = f"; it serves {kind} as {', '.join(served)}" if served else "; it has no such kind"
-        found = [("apiVersion", f"Kubernetes {version} does not serve {cut(kind)} in {cut(api_version)}{hint}")]
-    return [object_problem(file, obj, path, message) for path, message in found]
+        message = f"Kubernetes {version} does not serve {cut(kind)} in {cut(api_version)}{hint}"
+        return [object_problem(file, obj, "apiVersion", message, "a served kind", schema_name(schema_set))]
+    found = [
+        object_problem(file, obj, _dotted(path), message, rule, _enum_source(rule) or schema_name(schema_set))
+        for path, message, rule in _field_errors(validator, obj, admits)
+    ]
+    invalid = {p.path for p in found}
+    extra = _rule_problems(file, obj, _split(api_version)[0], True, admits)
+    return found + [p for p in extra if p.path not in invalid]
+
+
+def _enum_source(rule: str) -> str:
+    from cdk8s_flux.rules.enums import ENUM_SOURCE
+
+    return "" if rule.startswith("schema: ") else ENUM_SOURCE
 
 
 def flux_release_for(flux_version: str | None, objects: Iterable[dict[str, Any]], start: Path | None) -> tuple[str, str]:
@@ -675,36 +847,56 @@ def _upstream_for(flux_version: str | None, objects: list[dict[str, Any]], start
         note = f" (Flux {version}, from {origin}, could not be had: {exc})"
         return _upstream_crds(EMBEDDED_VERSION, start), note
 
-def object_problem(file: str, obj: dict[str, Any], path: str, message: str) -> Problem:
-    """A problem of ``obj`` (from ``file``) at ``path``."""
+
+def object_problem(file: str, obj: dict[str, Any], path: str, message: str, rule: str = "", schema: str = "") -> Problem:
+    """A problem of ``obj`` (from ``file``) at ``path``, breaking ``rule`` of ``schema``."""
     found = obj.get("metadata")
     metadata: dict[str, Any] = found if isinstance(found, dict) else {}
+    namespace = metadata.get("namespace")
     return Problem(
         file=file,
         api_version=str(obj.get("apiVersion", "")),
         kind=str(obj.get("kind", "")),
-        namespace=metadata.get("namespace"),
+        namespace=namespace if isinstance(namespace, str) or namespace is None else str(namespace),
         name=str(metadata.get("name", "")),
         path=path,
         message=cut(message, MESSAGE_LIMIT),
+        rule=cut(rule),
+        schema=schema,
     )
 
 
-def custom_problems(file: str, obj: dict[str, Any], crd_set: CrdSet, report: Callable[[str], None] | None = None) -> list[Problem]:
-    """The problems of a custom resource against the CRDs of ``crd_set`` that define its kind: schema, then CEL rules.
+def custom_problems(
+    file: str, obj: dict[str, Any], crd_set: CrdSet, report: Callable[[str], None] | None = None,
+    admits: Admits | None = None, schema_set: str | None = None,
+) -> list[Problem]:
+    """The problems of a custom resource against the CRDs of ``crd_set`` that define its kind: schema, then CEL rules, then metadata.
 
-    ``report`` is told of a CEL rule that cannot be checked.
+    ``report`` is told of a CEL rule that cannot be checked. ``metadata`` is
+    checked against ``ObjectMeta`` of the Kubernetes schemas ``schema_set``
+    (default: the newest), as the API server checks every object's.
     """
     api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+    source = f"{crd_set.source} ({kind} {api_version})"
     validator = crd_set.validator(api_version, kind)
     if validator is None:
         group = _split(api_version)[0]
         served = ", ".join(f"{group}/{v}" for v in crd_set.versions(api_version, kind))
         message = f"the CRD of {kind} (from {crd_set.source}) does not serve {api_version}; use {served}"
-        return [object_problem(file, obj, "apiVersion", message)]
-    schema_errors = _field_errors(validator, obj)
-    cel_errors = crd_set.cel_problems(obj, [path for path, _ in schema_errors], report)
-    return [object_problem(file, obj, _dotted(path), message) for path, message in [*schema_errors, *cel_errors]]
+        return [object_problem(file, obj, "apiVersion", message, "a served version", crd_set.source)]
+    schema_errors = _field_errors(validator, obj, admits)
+    cel_errors = crd_set.cel_problems(obj, [path for path, _, _ in schema_errors], report)
+    found = [object_problem(file, obj, _dotted(path), message, rule, source) for path, message, rule in schema_errors]
+    found.extend(object_problem(file, obj, _dotted(path), message, f"CEL: {rule}", source) for path, message, rule in cel_errors)
+    chosen = schema_set or schema_version(default_kubernetes_version())
+    metadata = obj.get("metadata")
+    if metadata is not None and not any(p.path == "metadata" or p.path.startswith("metadata.") for p in found):
+        meta_validator = _object_meta_validator(chosen)
+        for path, message, rule in _field_errors(meta_validator, metadata, admits):
+            found.append(object_problem(file, obj, _dotted(("metadata", *path)), message, rule, schema_name(chosen)))
+    invalid = {p.path for p in found}
+    found.extend(p for p in _rule_problems(file, obj, _split(api_version)[0], False, admits) if p.path not in invalid)
+    return found
 
 
 # --- reading files ---------------------------------------------------------------
@@ -718,19 +910,30 @@ _KUSTOMIZE_GROUP = "kustomize.config.k8s.io"
 
 @dataclass(frozen=True)
 class ReadResult:
-    """The objects of the files read, what could not be read, and files skipped as not Kubernetes."""
+    """The objects of the files read, what could not be read, and files skipped as not Kubernetes.
+
+    ``lines`` says where each object read from a file was written; ``built``
+    names the folders built with ``kubectl kustomize`` (their objects are under
+    the name ``<folder> (kustomize build)``); ``substituted`` the names whose
+    objects a Flux Kustomization with ``postBuild`` applies, so Flux replaces their ``${var}``.
+    """
 
     files: dict[str, list[dict[str, Any]]]
     problems: list[Problem]
     skipped: list[str]
+    lines: Lines = field(default_factory=Lines)
+    built: list[str] = field(default_factory=list)
+    substituted: set[str] = field(default_factory=set)
+    #: Where each name was read from: a file, or the folder a build started in.
+    origins: dict[str, Path] = field(default_factory=dict)
 
 
 def _is_object(document: Any) -> bool:
     return isinstance(document, dict) and "apiVersion" in document and "kind" in document
 
 
-def _file_problem(name: str, message: str) -> Problem:
-    return Problem(name, "", "", None, "", "(file)", message)
+def _file_problem(name: str, message: str, line: int | None = None) -> Problem:
+    return Problem(name, "", "", None, "", "(file)", message, line=line)
 
 
 def _read_bytes(name: str, data: bytes | str, *, found_in_folder: bool, result: ReadResult) -> None:
@@ -744,46 +947,107 @@ def _read_bytes(name: str, data: bytes | str, *, found_in_folder: bool, result: 
         line = data.count(b"\n", 0, exc.start) + 1
         result.problems.append(_file_problem(
             name, f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line}). "
-            "Fix: save the file as UTF-8, or leave it out (a binary file is no manifest)",
+            "Fix: save the file as UTF-8, or leave it out (a binary file is no manifest)", line,
         ))
         return
     _read_text(name, text, found_in_folder=found_in_folder, result=result)
 
 
-def _read_text(name: str, text: str, *, found_in_folder: bool, result: ReadResult) -> None:
+def _read_text(name: str, text: str, *, found_in_folder: bool, result: ReadResult, located: bool = True) -> None:
     import yaml
 
-    from cdk8s_flux.manifests import read_yaml, yaml_problem
+    from cdk8s_flux.manifests import read_documents, yaml_problem
 
     try:
-        documents = read_yaml(text)
+        documents = read_documents(text)
     except yaml.YAMLError as exc:
-        result.problems.append(_file_problem(name, f"not valid YAML: {yaml_problem(exc)}"))
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if located and mark is not None else None
+        result.problems.append(_file_problem(name, f"not valid YAML: {yaml_problem(exc)}", line))
         return
-    if found_in_folder and documents and not any(_is_object(d) for d in documents):
+    if found_in_folder and documents and not any(_is_object(d.value) for d in documents):
         result.skipped.append(name)  # cdk8s.yaml, Helm values and the like
         return
     objects = []
     for index, document in enumerate(documents):
-        if document is None:
+        if document.value is None:
             continue
-        if not _is_object(document):
+        if not _is_object(document.value):
             message = "not a Kubernetes object (it needs apiVersion and kind)"
-            result.problems.append(Problem(name, "", "", None, "", f"document {index + 1}", message))
-        elif _split(str(document["apiVersion"]))[0] != _KUSTOMIZE_GROUP:
-            objects.append(document)
+            line = document.line if located else None
+            result.problems.append(Problem(name, "", "", None, "", f"document {index + 1}", message, line=line))
+        elif _split(str(document.value["apiVersion"]))[0] != _KUSTOMIZE_GROUP:
+            objects.append(document.value)
+            if located:
+                result.lines.add(document.value, document)
     result.files[name] = objects
+
+
+def _hidden_path(path: Path, top: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(top).parts)  # .git, .venv
+
+
+def _read_folder(target: Path, result: ReadResult) -> None:
+    """A folder: each folder with a kustomization file built as Flux builds it, every other YAML file read."""
+    from cdk8s_flux import kustomize_build
+
+    folders = [target, *sorted(p for p in target.rglob("*") if p.is_dir() and not _hidden_path(p, target))]
+    with_kustomization = [f for f in folders if kustomize_build.kustomization_file(f) is not None]
+    for planned in kustomize_build.builds(with_kustomization):
+        name = f"{planned.folder} (kustomize build)"
+        try:
+            stream = kustomize_build.build(planned.folder)
+        except kustomize_build.KustomizeBuildError as exc:
+            result.problems.append(_file_problem(str(planned.file), str(exc)))
+            continue
+        result.built.append(str(planned.folder))
+        result.origins[name] = planned.folder
+        _read_text(name, stream, found_in_folder=False, result=result, located=False)
+    found = sorted(
+        p for p in target.rglob("*")
+        if p.is_file() and p.suffix in _SUFFIXES and not _hidden_path(p, target)
+        and not any(p.is_relative_to(folder) for folder in with_kustomization)
+    )
+    for file in found:
+        result.origins[str(file)] = file
+        _read_bytes(str(file), file.read_bytes(), found_in_folder=True, result=result)
+
+
+def _repository_root(path: Path) -> Path:
+    """The root of the git work tree ``path`` is in (what a Flux Kustomization's ``spec.path`` is relative to), else ``path``."""
+    resolved = path.resolve()
+    return next((p for p in (resolved, *resolved.parents) if (p / ".git").exists()), resolved)
+
+
+def _substituted(result: ReadResult, roots: list[Path]) -> set[str]:
+    """The names whose objects a Flux Kustomization with ``postBuild`` among the objects applies (from its ``spec.path``)."""
+    paths: list[Path] = []
+    for objects in result.files.values():
+        for obj in objects:
+            spec = obj.get("spec")
+            if (
+                _split(str(obj.get("apiVersion", "")))[0] == "kustomize.toolkit.fluxcd.io" and obj.get("kind") == "Kustomization"
+                and isinstance(spec, dict) and isinstance(spec.get("postBuild"), dict)
+            ):
+                relative = str(spec.get("path") or "./").lstrip("/")
+                paths.extend((root / relative).resolve() for root in roots)
+    return {
+        name for name, origin in result.origins.items()
+        if any(origin.resolve().is_relative_to(path) for path in paths)
+    }
 
 
 def read_paths(paths: Iterable[str], stdin: Any = None) -> ReadResult:
     """The objects of ``paths``: YAML files, folders (searched for ``*.yaml``/``*.yml``), ``-`` for ``stdin``.
 
-    Files are read as UTF-8 and as ``manifests.read_yaml`` reads YAML; what
+    Files are read as UTF-8 and as ``manifests.read_documents`` reads YAML; what
     cannot be read is a problem of its file. A path that does not exist is a ``ValidationError``. In folders, hidden
-    folders are not searched, and a file that holds no Kubernetes object at all
-    (such as ``cdk8s.yaml``) is skipped.
+    folders are not searched, a file that holds no Kubernetes object at all
+    (such as ``cdk8s.yaml``) is skipped, and a folder with a kustomization file
+    is built with ``kubectl kustomize`` (see ``kustomize_build``), its files not read one by one.
     """
     result = ReadResult(files={}, problems=[], skipped=[])
+    roots: list[Path] = []
     for path in paths:
         if path == "-":
             source = stdin or sys.stdin
@@ -792,15 +1056,13 @@ def read_paths(paths: Iterable[str], stdin: Any = None) -> ReadResult:
             continue
         target = Path(path)
         if target.is_dir():
-            found = sorted(
-                p for p in target.rglob("*")
-                if p.is_file() and p.suffix in _SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(target).parts)  # .git, .venv
-            )
-            for file in found:
-                _read_bytes(str(file), file.read_bytes(), found_in_folder=True, result=result)
+            roots.append(_repository_root(target))
+            _read_folder(target, result)
         elif target.is_file():
+            roots.append(_repository_root(target.parent))
+            result.origins[str(target)] = target
             _read_bytes(str(target), target.read_bytes(), found_in_folder=False, result=result)
         else:
             raise ValidationError("PATH", path, "no such file or folder", "give YAML files, folders of them, or - for stdin")
+    result.substituted.update(_substituted(result, roots))
     return result

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from cli import CLI, run_cli
 
 CONFIGMAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "web"}, "data": {"a": "1"}}
@@ -24,6 +23,10 @@ KUSTOMIZATION = {
 }
 # No network and no user cache: upstream manifests only where a test vendors them.
 OFFLINE = {"CDK8S_FLUX_RELEASES_URL": "http://127.0.0.1:9/releases"}
+#: How a problem names the core schemas of the default Kubernetes version.
+CORE = "Kubernetes 1.37.0 OpenAPI schema (kubernetes-validate 1.37.0)"
+#: How a problem names the CRDs of the embedded Flux release.
+EMBEDDED = "the CRDs of the Flux v2.9.4 release embedded in cdk8s-flux 0.1.0"
 
 
 def write(path: Path, *objects: dict) -> Path:
@@ -51,7 +54,8 @@ def test_problems_exit_4_with_one_line_each_naming_file_object_field(tmp_path: P
     write(tmp_path / "bad.yaml", CONFIGMAP, BAD_CONFIGMAP)
     result = run_cli("validate", "bad.yaml", cwd=tmp_path, env=offline(tmp_path))
     assert result.returncode == 4
-    assert result.stdout == "bad.yaml: ConfigMap web/bad: data.n: 1 is not of type 'string', 'null'\n"
+    # (yaml.safe_dump_all sorts keys: the second document starts after the "---" of line 8, its data.n is on line 11)
+    assert result.stdout == f"bad.yaml:11: ConfigMap web/bad: data.n: 1 is not of type 'string', 'null' [rule: schema: type; {CORE}]\n"
     assert "1 problem in 2 objects from 1 file" in result.stderr
 
 
@@ -64,7 +68,8 @@ def test_json_output(tmp_path: Path) -> None:
         "objects": 1,
         "files": 1,
         "problems": [{"file": "bad.yaml", "apiVersion": "v1", "kind": "ConfigMap", "namespace": "web",
-                      "name": "bad", "path": "data.n", "message": "1 is not of type 'string', 'null'"}],
+                      "name": "bad", "path": "data.n", "message": "1 is not of type 'string', 'null'",
+                      "line": 3, "rule": "schema: type", "schema": CORE}],
     }
     write(tmp_path / "ok.yaml", CONFIGMAP)
     result = run_cli("validate", "ok.yaml", "--output", "json", cwd=tmp_path, env=offline(tmp_path))
@@ -78,26 +83,34 @@ def test_stdin(tmp_path: Path) -> None:
         cwd=tmp_path, timeout=120, check=False,
     )
     assert completed.returncode == 4
-    assert completed.stdout == "<stdin>: ConfigMap web/bad: data.n: 1 is not of type 'string', 'null'\n"
+    assert completed.stdout == f"<stdin>:3: ConfigMap web/bad: data.n: 1 is not of type 'string', 'null' [rule: schema: type; {CORE}]\n"
 
 
 def test_folders_are_searched_recursively(tmp_path: Path) -> None:
-    # GIVEN a folder with YAML files at two levels, a .yml, cdk8s.yaml, a kustomization.yaml and a hidden folder
+    # GIVEN a folder with YAML files at two levels, a .yml, cdk8s.yaml, a hidden folder, and a subfolder
+    # with a kustomization.yaml, one resource and a patch (a partial object, not one on its own)
     root = tmp_path / "dist"
     write(root / "a.yaml", CONFIGMAP)
     write(root / "nested" / "deeper" / "b.yml", BAD_CONFIGMAP)
     write(root / ".hidden" / "c.yaml", BAD_CONFIGMAP)
     (root / "nested" / "notes.txt").write_text("data: {n: 1}\n")
     (root / "cdk8s.yaml").write_text("app: python main.py\n")
-    write(root / "kustomization.yaml", {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                                        "resources": ["a.yaml"]})
+    write(root / "app" / "settings.yaml", {**CONFIGMAP, "metadata": {"name": "app", "namespace": "web"}})
+    (root / "app" / "patch.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: web}\ndata: {b: '2'}\n")
+    write(root / "app" / "kustomization.yaml", {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "resources": ["settings.yaml"], "patches": [{"path": "patch.yaml"}],
+    })
     # WHEN the folder is validated
     result = run_cli("validate", "dist", cwd=tmp_path, env=offline(tmp_path))
-    # THEN only the nested .yml is a problem; cdk8s.yaml is skipped with a note
-    assert result.returncode == 4
-    assert result.stdout == "dist/nested/deeper/b.yml: ConfigMap web/bad: data.n: 1 is not of type 'string', 'null'\n"
+    # THEN only the nested .yml is a problem; cdk8s.yaml is skipped with a note; the kustomization is built
+    assert result.returncode == 4, result.stderr
+    assert result.stdout == (
+        f"dist/nested/deeper/b.yml:3: ConfigMap web/bad: data.n: 1 is not of type 'string', 'null' [rule: schema: type; {CORE}]\n"
+    )
     assert "skipped dist/cdk8s.yaml" in result.stderr
-    assert "2 objects from 3 files" in result.stderr
+    assert "built dist/app with kubectl kustomize" in result.stderr
+    assert "3 objects from 3 files" in result.stderr  # a.yaml, b.yml and the build
 
 
 def test_broken_yaml_and_non_objects_are_problems(tmp_path: Path) -> None:
@@ -106,8 +119,8 @@ def test_broken_yaml_and_non_objects_are_problems(tmp_path: Path) -> None:
     result = run_cli("validate", "broken.yaml", "list.yaml", cwd=tmp_path, env=offline(tmp_path))
     assert result.returncode == 4
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("broken.yaml: (file): not valid YAML:")
-    assert lines[1] == "list.yaml: document 1: not a Kubernetes object (it needs apiVersion and kind)"
+    assert lines[0].startswith("broken.yaml:2: (file): not valid YAML: line 2, column 1:")
+    assert lines[1] == "list.yaml:1: document 1: not a Kubernetes object (it needs apiVersion and kind)"
 
 
 def test_bad_arguments_exit_2(tmp_path: Path) -> None:
@@ -126,8 +139,9 @@ def test_flux_objects_are_checked_against_the_embedded_release_without_any_setup
     # THEN the typo is found against the embedded v2.9.4 CRDs, and stderr says once which release checked it
     assert result.returncode == 4
     assert result.stdout == (
-        "flux.yaml: Kustomization flux-system/apps: spec: "
-        "Additional properties are not allowed ('brnach' was unexpected)\n"
+        "flux.yaml:6: Kustomization flux-system/apps: spec: "
+        "Additional properties are not allowed ('brnach' was unexpected) "
+        f"[rule: schema: additionalProperties; {EMBEDDED} (Kustomization kustomize.toolkit.fluxcd.io/v1)]\n"
     )
     assert result.stderr.count("the Flux v2.9.4 release embedded in cdk8s-flux") == 1
     # AND the same with the version given explicitly
@@ -270,7 +284,7 @@ def test_a_yaml_bomb_is_one_short_problem(tmp_path: Path, levels: int) -> None:
     # THEN one short problem names the file and the line
     assert result.returncode == 4, result.stderr
     (line,) = result.stdout.splitlines()
-    assert line.startswith(f"bomb.yaml: (file): not valid YAML: line {levels + 3}, column 5: aliases expand the YAML to ")
+    assert line.startswith(f"bomb.yaml:{levels + 3}: (file): not valid YAML: line {levels + 3}, column 5: aliases expand the YAML to ")
     assert len(line) < 500
 
 
@@ -284,20 +298,20 @@ def test_a_file_that_is_not_utf8_is_a_problem_naming_the_byte(tmp_path: Path) ->
     # THEN each is one problem naming the byte and where it is; the valid file is still checked
     assert result.returncode == 4, result.stderr
     assert result.stdout.splitlines() == [
-        "dist/image.yaml: (file): not UTF-8 text: byte 0x89 at offset 0 (line 1). "
+        "dist/image.yaml:1: (file): not UTF-8 text: byte 0x89 at offset 0 (line 1). "
         "Fix: save the file as UTF-8, or leave it out (a binary file is no manifest)",
-        "latin1.yaml: (file): not UTF-8 text: byte 0xe9 at offset 51 (line 3). "
+        "latin1.yaml:3: (file): not UTF-8 text: byte 0xe9 at offset 51 (line 3). "
         "Fix: save the file as UTF-8, or leave it out (a binary file is no manifest)",
     ]
     assert "1 object from 1 file" in result.stderr and "Traceback" not in result.stderr
     # AND the same from stdin
     piped = run_bounded("validate", "-", cwd=tmp_path, env=offline(tmp_path), stdin=b"kind: \xff\n")
-    assert piped.returncode == 4 and piped.stdout.startswith("<stdin>: (file): not UTF-8 text: byte 0xff at offset 6 (line 1).")
+    assert piped.returncode == 4 and piped.stdout.startswith("<stdin>:1: (file): not UTF-8 text: byte 0xff at offset 6 (line 1).")
 
 
 def test_an_integer_python_cannot_read_is_a_problem(tmp_path: Path) -> None:
     (tmp_path / "big.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: " + "9" * 5000 + "}\n")
     result = run_bounded("validate", "big.yaml", cwd=tmp_path, env=offline(tmp_path))
     assert result.returncode == 4, result.stderr
-    assert result.stdout.startswith("big.yaml: (file): not valid YAML: line 4, column 11: an integer of 5000 digits")
+    assert result.stdout.startswith("big.yaml:4: (file): not valid YAML: line 4, column 11: an integer of 5000 digits")
     assert "Traceback" not in result.stderr

@@ -38,7 +38,7 @@ def test_a_yaml_bomb_is_refused_at_once_naming_the_line(levels: int) -> None:
 
 def test_aliases_within_the_bound_are_read() -> None:
     # GIVEN a few anchors each used a few times (the way people share labels)
-    text = HEAD + "metadata: {name: c, labels: &l {app: web}, annotations: *l}\ndata: &d {a: b}\nbinaryData: *d\n"
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: &l {app: web}, annotations: *l}\ndata: &d {a: b}\nbinaryData: *d\n"
     (obj,) = load_documents(text, "ok.yaml")
     assert obj["metadata"]["annotations"] == {"app": "web"}
     # AND an expansion under the bound: 9^3 nodes from 40 written

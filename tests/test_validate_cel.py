@@ -193,5 +193,9 @@ def test_cli_validate_exits_4_naming_the_rule_message(tmp_path: Path) -> None:
     result = run_cli("validate", "release.yaml", cwd=tmp_path,
                      env={"CDK8S_FLUX_RELEASES_URL": "http://127.0.0.1:9/releases", "XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert result.returncode == 4, result.stderr
-    assert result.stdout == "release.yaml: HelmRelease apps/podinfo: spec: either chart or chartRef must be set\n"
+    assert result.stdout == (
+        "release.yaml:6: HelmRelease apps/podinfo: spec: either chart or chartRef must be set "
+        "[rule: CEL: (has(self.chart) && !has(self.chartRef)) || (!has(self.chart) && has(self.chartRef)); "
+        "the CRDs of the Flux v2.9.4 release embedded in cdk8s-flux 0.1.0 (HelmRelease helm.toolkit.fluxcd.io/v2)]\n"
+    )
 

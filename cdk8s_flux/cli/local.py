@@ -55,6 +55,11 @@ embedded in cdk8s-flux. Which one was used is printed once on stderr.
 
 PATH is a YAML file, a folder (searched recursively for *.yaml and *.yml,
 skipping hidden folders and files without Kubernetes objects), or - for stdin.
+A folder with a kustomization.yaml is built with kubectl kustomize, as Flux
+builds it, and the objects it builds are checked; its patches are not objects.
+Where a Flux Kustomization among the objects substitutes post-build variables
+(spec.postBuild), ${var} placeholders in the files of its path are accepted
+wherever a substituted value could be valid.
 
 """ + v.EXIT_CODES
 
@@ -69,6 +74,8 @@ def _validate(args: argparse.Namespace) -> int:
     read = read_paths(args.paths)
     for name in read.skipped:
         v.progress(f"skipped {name}: no Kubernetes object in it")
+    for folder in read.built:
+        v.progress(f"built {folder} with kubectl kustomize, as Flux builds it")
     checks = v.policy(args)
     problems = read.problems + validate_files(
         read.files,
@@ -76,6 +83,8 @@ def _validate(args: argparse.Namespace) -> int:
         flux_version=checks.flux_version,
         allow_unknown_kinds=checks.allow_unknown_kinds,
         report=v.progress,
+        lines=read.lines,
+        substituted=read.substituted,
     )
     count = sum(len(objects) for objects in read.files.values())
     if chosen == "json":

@@ -1,0 +1,116 @@
+"""Folders with a kustomization file, built as kustomize-controller builds them: by the real ``kubectl kustomize``.
+
+A folder of a Flux repository that holds a ``kustomization.yaml`` is not a
+set of objects: its patches and partial objects are completed by the build.
+kustomize-controller builds with kustomize's krusty API, loading files from
+anywhere in the source (``LoadRestrictionsNone``) and without plugins
+(fluxcd/pkg ``kustomize``); ``kubectl kustomize --load-restrictor
+LoadRestrictionsNone`` is the same build. The file names kustomize recognizes
+are those of ``sigs.k8s.io/kustomize/api/konfig`` ``RecognizedKustomizationFileNames``.
+
+Which folders are built: every folder with a kustomization file that no other
+such folder lists among its ``resources`` or ``components`` (that one is
+built as part of the other). Every file below a built folder belongs to its
+build, and is not read on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from cdk8s_flux.errors import CdkFluxError
+
+#: The names of a kustomization file, as kustomize looks for them in a folder.
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+#: How long one build may take, in seconds.
+BUILD_TIMEOUT = 120
+
+
+class KustomizeBuildError(CdkFluxError):
+    """``kubectl kustomize`` could not build a folder, or is not installed."""
+
+
+def kustomization_file(folder: Path) -> Path | None:
+    """The kustomization file of ``folder``, or None when it has none."""
+    return next((folder / name for name in KUSTOMIZATION_FILES if (folder / name).is_file()), None)
+
+
+def _listed(folder: Path, file: Path) -> list[Path]:
+    """The folders a kustomization file lists as ``resources`` or ``components`` (files and URLs left out)."""
+    try:
+        content = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []  # the build reports it
+    if not isinstance(content, dict):
+        return []
+    found = []
+    for key in ("resources", "components", "bases"):
+        for entry in content.get(key) or ():
+            if isinstance(entry, str) and "://" not in entry and not entry.startswith("git@"):
+                target = (folder / entry).resolve()
+                if target.is_dir():
+                    found.append(target)
+    return found
+
+
+@dataclass(frozen=True)
+class Build:
+    """One folder to build, and its kustomization file."""
+
+    folder: Path
+    file: Path
+
+
+def builds(folders: Iterable[Path]) -> list[Build]:
+    """The folders among ``folders`` that are built on their own: those with a kustomization file no other lists."""
+    found = {folder.resolve(): (folder, file) for folder in folders if (file := kustomization_file(folder)) is not None}
+    listed = {target for resolved, (folder, file) in found.items() for target in _listed(resolved, file)}
+    return [Build(folder, file) for resolved, (folder, file) in sorted(found.items()) if resolved not in listed]
+
+
+# kubectl logs its failure as `E1202 01:16:29.787641 4737 run.go:72] "command failed" err="..."`: the time and
+# process id change from run to run, the err text is the reason.
+_LOGGED = re.compile(r'^[EWIF]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] "command failed" err=(".*")$')
+
+
+def _reason(stderr: str) -> str:
+    """kubectl's reason for a failed build, without its log prefix, on one line."""
+    lines = []
+    for line in stderr.strip().splitlines():
+        logged = _LOGGED.match(line.strip())
+        if logged:
+            try:
+                line = json.loads(logged.group(1))
+            except json.JSONDecodeError:
+                line = logged.group(1)
+        lines.append(line)
+    return " ".join(" ".join(lines).split())[:1000]
+
+
+def build(folder: Path, timeout: float = BUILD_TIMEOUT) -> str:
+    """The YAML stream ``kubectl kustomize`` builds from ``folder``, as kustomize-controller would build it."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        raise KustomizeBuildError(
+            f"cannot build {folder}: kubectl is not installed. Fix: install kubectl (it carries kustomize), "
+            "or validate the files one by one without their kustomization file"
+        )
+    try:
+        done = subprocess.run(
+            [kubectl, "kustomize", "--load-restrictor", "LoadRestrictionsNone", str(folder)],
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise KustomizeBuildError(f"kubectl kustomize {folder} did not finish in {timeout:g} s") from exc
+    if done.returncode != 0:
+        raise KustomizeBuildError(f"kubectl kustomize cannot build it: {_reason(done.stderr) or f'exit code {done.returncode}'}")
+    return done.stdout
