@@ -188,3 +188,24 @@ def test_install_and_sync_build_with_kubectl_kustomize(
     ours = {(o["kind"], o["metadata"]["name"]): o for o in chart_objects(install) + chart_objects(sync)}
     assert len(ours) == 34
     assert built == ours
+
+
+@pytest.mark.parametrize(
+    ("options", "secret"),
+    [
+        ({"target": GitTarget(url="ssh://git@github.com/example/app")}, ("flux-system", "flux-system")),
+        ({"target": GitTarget(url="ssh://git@github.com/example/app"), "namespace": "flux", "secret_ref": "deploy-key"}, ("deploy-key", "flux")),
+        ({"target": GitTarget(url="https://github.com/example/app"), "secret_ref": ""}, None),
+        ({"target": OciTarget(url="oci://ghcr.io/example/app", secret_ref="pull")}, ("pull", "flux-system")),
+    ],
+)
+def test_bootstrap_creates_the_secret_the_sync_names(options: dict[str, Any], secret: tuple[str, str] | None) -> None:
+    # GIVEN a FluxSync as the app renders it
+    from cdk8s_flux.bootstrap.bundle import find_sync
+
+    objects = synth(**options)
+    # WHEN bootstrap reads which Secret its source needs
+    sync = find_sync(objects, targets_in(objects))
+    # THEN it is the secretRef of the source, in the sync's namespace (None: a public source)
+    assert (None if sync.secret_name is None else (sync.secret_name, sync.namespace)) == secret
+    assert sync.source is objects[0] and sync.kustomization is objects[1]

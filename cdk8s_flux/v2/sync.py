@@ -49,7 +49,10 @@ class FluxSyncProps:
     interval: how often the source is checked, default ``1m0s``.
     kustomization_interval: how often it is applied again, default ``10m0s``.
     secret_ref: the source's credentials Secret; default ``flux-system`` for git,
-    for OCI the target's ``secret_ref`` (none by default); ``""`` for none. prune: delete what disappears, default on.
+    for OCI the target's ``secret_ref`` (none by default); ``""`` for none (a public
+    repository). ``cdk8s-flux bootstrap`` creates it in the namespace, never in the
+    manifests: a deploy key for ``ssh://``, a token for ``https://``, registry credentials
+    for OCI. prune: delete what disappears, default on.
     recurse_submodules: clone git submodules too, default off.
     chart: apply only this chart's folder of the target (the chart holding Flux's own
     objects), so that the other charts can each get a ``Kustomization.for_chart`` and no
