@@ -87,7 +87,7 @@ def test_a_new_pin_reaches_the_manifests_branch_and_only_it(world: GitWorld) -> 
 def test_automation_aimed_at_the_manifests_branch_is_refused_at_synth(world: GitWorld) -> None:
     # GIVEN an automation that would push to the branch publish writes
     remote = world.bare_remote()
-    repo = _app(world, remote, push='push_branch="manifests", update_path="dist", ')
+    repo = _app(world, remote, push='push_branch="manifests", update_path=".", ')
     # WHEN the app is published
     result = run_cli("publish", cwd=repo, env=world.env)
     # THEN synth refuses it, naming the automation and the fix, and nothing is written
@@ -106,3 +106,17 @@ def test_init_writes_the_entry_and_marker_of_each_automation(world: GitWorld) ->
     text = (repo / "images.yaml").read_text()
     assert text.endswith(PINS) and text.startswith("# Image pins")
     assert run_cli("images", "check", cwd=repo, env=world.env).returncode == 0
+
+
+def test_check_lists_every_problem_plainly_and_exits_4(world: GitWorld) -> None:
+    # GIVEN a pins file whose marker names a policy the app does not define
+    remote = world.bare_remote()
+    repo = _app(world, remote)
+    (repo / "images.yaml").write_text(PINS.replace("flux-system:web", "flux-system:website"))
+    # WHEN the checks run alone
+    result = run_cli("images", "check", cwd=repo, env=world.env)
+    # THEN each problem is one line naming the entry and the fix, without a traceback
+    assert result.returncode == 4
+    errors = [line for line in result.stderr.splitlines() if line.startswith("cdk8s-flux: error:")]
+    assert len(errors) == 2 and all("images.web" in line and "Fix:" in line for line in errors)
+    assert "Traceback" not in result.stderr

@@ -41,13 +41,15 @@ def pins(tmp_path: Path) -> ImagePins:
 
 
 def _app(pins: ImagePins, **updates: Any) -> tuple[cdk8s.App, cdk8s.Chart]:
+    """The app of the pins, with its automation: ``updates`` are ImageUpdates options (``pins_files=[]``: none, the path given)."""
     app = cdk8s.Testing.app()
     chart = cdk8s.Chart(app, "flux")
     FluxSync(chart, "sync", target=GitTarget(url=URL))
     ImageAutomation(chart, "web", pins=pins, image="ghcr.io/example/web", policy=SemverPolicy(range=">=1.0.0"))
     ImageAutomation(chart, "api", pins=pins, policy=NumericalPolicy(), filter_tags=TagFilter(pattern="^main-[a-f0-9]+-(?P<ts>[0-9]+)", extract="$ts"))
     source = GitRepository(chart, "app-source", url=URL, ref=GitRepositoryRef(branch="main"))
-    ImageUpdates(chart, "app-images", source=source, pins=[pins], author_email="flux@example.com", **updates)
+    pins_files = updates.pop("pins_files", [pins])
+    ImageUpdates(chart, "app-images", source=source, pins=pins_files, author_email="flux@example.com", **updates)
     return app, chart
 
 
@@ -115,14 +117,20 @@ def test_a_digest_pin_needs_a_policy_that_reflects_digests(pins: ImagePins) -> N
 @pytest.mark.parametrize(
     "updates",
     [
-        {"checkout_branch": "manifests", "update_path": "dist/web"},
+        {"checkout_branch": "manifests", "update_path": "dist/web", "pins_files": []},
         {"push_branch": "manifests", "update_path": "."},
     ],
 )
-def test_automation_aimed_at_what_publish_owns_is_refused(pins: ImagePins, updates: dict[str, str]) -> None:
+def test_automation_aimed_at_what_publish_owns_is_refused(pins: ImagePins, updates: dict[str, Any]) -> None:
     app, _ = _app(pins, **updates)
     (problem,) = _problems(app)
     assert "writes branch 'manifests'" in problem and "publish owns" in problem
+
+
+def test_an_update_path_that_misses_the_pins_file_is_an_error(pins: ImagePins) -> None:
+    with pytest.raises(ValidationError, match="does not cover the pins file apps/images.yaml") as raised:
+        _app(pins, update_path="deploy")
+    assert raised.value.field == "update_path"
 
 
 def test_a_pull_request_branch_beside_the_manifests_is_fine(pins: ImagePins) -> None:
@@ -164,6 +172,6 @@ def test_a_source_outside_the_app_needs_a_known_branch(pins: ImagePins) -> None:
     ImageAutomation(chart, "web", pins=pins, policy=SemverPolicy(range=">=1.0.0"))
     ImageAutomation(chart, "api", pins=pins, policy=NumericalPolicy())
     # the flux-system GitRepository of FluxSync reads the manifests branch: an automation on it writes there
-    ImageUpdates(chart, "app-images", source=ObjectRef(kind="GitRepository", name="flux-system"), pins=[pins], author_email="flux@example.com", update_path="dist")
+    ImageUpdates(chart, "app-images", source=ObjectRef(kind="GitRepository", name="flux-system"), author_email="flux@example.com", update_path="dist")
     (problem,) = _problems(app)
     assert "writes branch 'manifests'" in problem

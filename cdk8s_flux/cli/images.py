@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,27 +34,29 @@ def _pins_path(args: argparse.Namespace, app_dir: str | None) -> Path:
     return Path(app_dir or ".") / DEFAULT_FILE
 
 
-def _objects(args: argparse.Namespace) -> list[dict[str, Any]]:
+def _objects(args: argparse.Namespace, command: str) -> list[dict[str, Any]]:
+    """The app's objects, synthesized with its image checks left to this command."""
     from cdk8s_flux.app import load_app_config
+    from cdk8s_flux.images.pins import COMMAND_ENVIRONMENT
     from cdk8s_flux.pipeline import CheckPolicy, render
 
     config = load_app_config(Path(v.app_dir(args)), args.app, args.timeout)
-    rendered = render(config, CheckPolicy(validate=False), verbose=args.verbose, progress=v.progress)
+    os.environ[COMMAND_ENVIRONMENT] = command
+    try:
+        rendered = render(config, CheckPolicy(validate=False), verbose=args.verbose, progress=v.progress)
+    finally:
+        del os.environ[COMMAND_ENVIRONMENT]
     return rendered.objects
 
 
 def _init(args: argparse.Namespace) -> int:
     from cdk8s_flux.atomic import write_file
     from cdk8s_flux.images.checks import PIN_ANNOTATION
-    from cdk8s_flux.images.pins import HEADER, INIT_ENVIRONMENT, ImagePins, render_entry
+    from cdk8s_flux.images.pins import HEADER, ImagePins, render_entry
     from cdk8s_flux.images.setters import Setter
 
     path = _pins_path(args, args.app_dir)
-    os.environ[INIT_ENVIRONMENT] = "1"
-    try:
-        objects = _objects(args)
-    finally:
-        del os.environ[INIT_ENVIRONMENT]
+    objects = _objects(args, "init")
     repositories = {(o["metadata"].get("namespace"), o["metadata"]["name"]): o["spec"]["image"] for o in objects if o.get("kind") == "ImageRepository"}
     existing = ImagePins.load(path) if path.exists() else None
     text = path.read_text() if existing is not None else HEADER + "images:\n"
@@ -96,9 +99,9 @@ def _check(args: argparse.Namespace) -> int:
     from cdk8s_flux.images.pins import ImagePins
 
     pins = ImagePins.load(_pins_path(args, args.app_dir))
-    found = problems(_objects(args), [pins])
+    found = problems(_objects(args, "check"), [pins])
     for problem in found:
-        print(f"cdk8s-flux: error: {problem}")
+        print(f"cdk8s-flux: error: {problem}", file=sys.stderr)
     if found:
         return 4
     v.progress(f"{pins.path}: {len(pins)} pinned images, every marker matches the app's policies")

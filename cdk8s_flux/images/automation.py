@@ -23,7 +23,7 @@ from constructs import Construct, IValidation, Node
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.images.checks import PIN_ANNOTATION, problems
-from cdk8s_flux.images.pins import INIT_ENVIRONMENT, ImagePins
+from cdk8s_flux.images.pins import COMMAND_ENVIRONMENT, ImagePins
 from cdk8s_flux.images.setters import Setter
 from cdk8s_flux.target import repo_path
 from cdk8s_flux.v2.image import ImagePolicy, ImageRepository, ImageUpdateAutomation, Policy, TagFilter
@@ -143,13 +143,21 @@ class ImageUpdates(Construct):
         props = props if props is not None else ImageUpdatesProps(**options)
         self.props = props
         pins = list(props.pins)
-        path = props.update_path if props.update_path is not None else _common_path(pins)
+        path = repo_path("update_path", props.update_path if props.update_path is not None else _common_path(pins))
+        if props.update_path is not None:
+            for one in pins:
+                where = _in_work_tree(one.path, required=False)
+                if where is not None and path and where != path and not where.startswith(path + "/"):
+                    raise ValidationError(
+                        "update_path", props.update_path, f"does not cover the pins file {where}, so Flux would never update it",
+                        f"set update_path={where!r} (or a folder holding it), or leave it unset",
+                    )  # fmt: skip
         self.automation = ImageUpdateAutomation(
             self, "Resource", name=props.name if props.name is not None else id, namespace=props.namespace,
             source=props.source, author_email=props.author_email, author_name=props.author_name,
             checkout_branch=props.checkout_branch, push_branch=props.push_branch, message_template=props.message_template,
             signing_key_secret=props.signing_key_secret, signing_key_type=props.signing_key_type,
-            update_path="./" + repo_path("update_path", path), interval=props.interval,
+            update_path="./" + path, interval=props.interval,
         )  # fmt: skip
         _add_checks(self, pins)
 
@@ -158,17 +166,20 @@ def _common_path(pins: Sequence[ImagePins]) -> str:
     """The folder holding every pins file, relative to their git work tree's root."""
     if not pins:
         raise ValidationError("update_path", None, "no pins and no path", "pass pins=[ImagePins.load(...)] or update_path='apps/web/images.yaml'")
-    relative = {_in_work_tree(p.path) for p in pins}
+    relative = {str(_in_work_tree(p.path)) for p in pins}
     if len(relative) == 1:
         return relative.pop()
     return os.path.commonpath(sorted(relative))
 
 
-def _in_work_tree(path: Path) -> str:
+def _in_work_tree(path: Path, required: bool = True) -> str | None:
+    """The file's path relative to the root of the git work tree holding it."""
     absolute = path.resolve()
     for folder in absolute.parents:
         if (folder / ".git").exists():
             return absolute.relative_to(folder).as_posix()
+    if not required:
+        return None
     raise ValidationError(
         "update_path",
         str(path),
@@ -196,8 +207,8 @@ class _Validation:
         self.checks = checks
 
     def validate(self) -> list[str]:
-        if os.environ.get(INIT_ENVIRONMENT):
-            return []
+        if os.environ.get(COMMAND_ENVIRONMENT):
+            return []  # the command runs them itself, and prints them plainly
         root = Node.of(self.checks).root
         objects = [c.to_json() for c in Node.of(root).find_all() if isinstance(c, cdk8s.ApiObject)]
         return problems(objects, self.checks.pins.values())

@@ -29,8 +29,9 @@ from cdk8s_flux.atomic import write_file
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.images.setters import FIELDS, ImageRef, Setter, apply, markers
 
-#: Set by ``cdk8s-flux images init`` while it runs the app: a missing file or entry reads as a placeholder.
-INIT_ENVIRONMENT = "CDK8S_FLUX_IMAGES_INIT"
+#: Set by ``cdk8s-flux images init`` and ``check`` while they run the app (to ``init`` or ``check``): the
+#: constructs leave the checks to the command, and under ``init`` a missing file or entry reads as a placeholder.
+COMMAND_ENVIRONMENT = "CDK8S_FLUX_IMAGES_COMMAND"
 #: What a missing entry reads as while ``images init`` runs the app (the output is discarded).
 PLACEHOLDER = "example.invalid/cdk8s-flux-images-init:placeholder"
 #: The file name ``cdk8s-flux images init`` writes and the docs use.
@@ -75,7 +76,7 @@ class ImagePins(Mapping[str, str]):
         try:
             text = path.read_text()
         except FileNotFoundError:
-            if os.environ.get(INIT_ENVIRONMENT):
+            if _initializing():
                 return cls(path, {})
             raise ValidationError(
                 "pins", str(path), "no such file", "create it with 'cdk8s-flux images init', or give the path of the app's pins file"
@@ -129,7 +130,7 @@ class ImagePins(Mapping[str, str]):
         return cls(path, pins)
 
     def __getitem__(self, entry: str) -> str:
-        if entry not in self.pins and os.environ.get(INIT_ENVIRONMENT):
+        if entry not in self.pins and _initializing():
             return PLACEHOLDER
         return self.pin(entry).image
 
@@ -147,6 +148,10 @@ class ImagePins(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self.pins)
+
+
+def _initializing() -> bool:
+    return os.environ.get(COMMAND_ENVIRONMENT) == "init"
 
 
 def render_entry(entry: str, image: str, setter: Setter, split: bool) -> str:
