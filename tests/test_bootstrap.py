@@ -10,6 +10,7 @@ tests/test_bootstrap_apply.py; no API server runs here.
 
 from __future__ import annotations
 
+import json
 import stat
 import subprocess
 from pathlib import Path
@@ -230,3 +231,52 @@ def test_an_app_without_install_or_sync_is_refused(world: GitWorld, tmp_path: Pa
     assert result.returncode == 2, result.stderr
     assert ("no FluxInstall" if main == "FluxSync only" else "no FluxSync") in result.stderr
     assert world.tip(remote) is None
+
+
+def test_with_a_context_the_cluster_is_asked_first_and_nothing_is_published_when_it_cannot_be(world: GitWorld, tmp_path: Path) -> None:
+    # GIVEN a kubeconfig without the context given (no API server runs here)
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    remote = world.bare_remote()
+    repo = make_app(world, remote.as_uri(), "GitTarget", f'GitTarget(url="{GIT_URL}", path="dist")')
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(f"[git.example.com]:2222 ssh-ed25519 {HOST_KEY}\n")
+    # WHEN bootstrap is asked to apply to it
+    result = run_cli(
+        "bootstrap", str(repo), "--context", "nowhere", "--known-hosts", str(known_hosts), cwd=tmp_path,
+        env={**world.env, "KUBECONFIG": str(kubeconfig)},
+    )
+    # THEN it stops where it looks for an existing Secret, before making a key or publishing
+    assert result.returncode == 1
+    assert "reading Secret flux-system/flux-system failed" in result.stderr and "nowhere" in result.stderr
+    assert "deploy key" not in result.stderr
+    assert world.tip(remote) is None
+
+
+def test_json_report_names_the_key_and_never_a_secret(world: GitWorld, tmp_path: Path) -> None:
+    remote = world.bare_remote()
+    repo = make_app(world, remote.as_uri(), "GitTarget", f'GitTarget(url="{GIT_URL}", path="dist")')
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(f"[git.example.com]:2222 ssh-ed25519 {HOST_KEY}\n")
+    bundle = tmp_path / "bundle.yaml"
+    result = run_cli(
+        "bootstrap", str(repo), "--export", "-o", str(bundle), "--known-hosts", str(known_hosts), "--format", "json",
+        cwd=tmp_path, env=world.env,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    secret = next(d for d in documents(bundle.read_text()) if d["kind"] == "Secret")
+    assert report == {
+        "delivery": "published",
+        "where": "origin/manifests:dist",
+        "target": GIT_URL,
+        "secret": {"name": "flux-system", "namespace": "flux-system", "origin": "generated"},
+        "deploy_key": secret["stringData"]["identity.pub"].strip(),
+        "deploy_key_fingerprint": report["deploy_key_fingerprint"],
+        "bundle_file_written": True,
+        "applied": [],
+    }
+    assert report["deploy_key_fingerprint"].startswith("SHA256:")
+    assert "PRIVATE" not in result.stdout
+    both = run_cli("bootstrap", str(repo), "--export", "--format", "json", cwd=tmp_path, env=world.env)
+    assert both.returncode == 2 and "-o FILE" in both.stderr

@@ -17,6 +17,7 @@ from typing import Any
 import cdk8s
 import pytest
 import yaml
+from pytest_snapshot.plugin import Snapshot
 
 from cdk8s_flux.bootstrap.apply import ApplyError, apply_plan, read_cluster_secret, read_secret_command, run_plan
 from cdk8s_flux.bootstrap.bundle import make_bundle, secret_in
@@ -123,3 +124,31 @@ def test_a_failing_step_stops_the_plan_without_showing_the_secret(objects: list[
     )
     with pytest.raises(ApplyError, match="reading Secret flux-system/flux-system failed"):
         read_cluster_secret("nowhere", "flux-system", "flux-system")
+
+
+def test_the_plan_as_text(objects: list[dict[str, Any]], snapshot: Snapshot) -> None:
+    """The command lines a user would run by hand, reviewed like code (the objects themselves are checked above)."""
+    secret = git_ssh_secret(key_pair=generate_key_pair(KeyOptions(algorithm="ed25519")), known_hosts=KNOWN_HOSTS)
+    steps = apply_plan(make_bundle(objects, targets_in(objects), secret), "dev")
+    text = "".join(f"# {s.what}{' (objects on stdin)' if s.stdin else ''}\n{' '.join(s.argv)}\n" for s in steps)
+    snapshot.snapshot_dir = Path(__file__).resolve().parent / "snapshots" / "test_bootstrap_apply"
+    snapshot.assert_match(text, "plan.txt")
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (.ci/services) is not installed")
+def test_kubectl_reads_the_bundle_object_for_object(objects: list[dict[str, Any]], tmp_path: Path) -> None:
+    # GIVEN the bundle as --export writes it
+    import subprocess
+
+    secret = git_ssh_secret(key_pair=generate_key_pair(KeyOptions(algorithm="ed25519")), known_hosts=KNOWN_HOSTS)
+    bundle = make_bundle(objects, targets_in(objects), secret)
+    (tmp_path / "bundle.yaml").write_text(bundle.text())
+    (tmp_path / "kustomization.yaml").write_text("resources:\n- bundle.yaml\n")
+    # WHEN kubectl's own reader (kubectl kustomize, no server needed) reads it
+    result = subprocess.run(["kubectl", "kustomize", str(tmp_path)], capture_output=True, text=True, check=False, timeout=120)
+    # THEN every object comes through, the Secret's fields with it
+    assert result.returncode == 0, result.stderr
+    read = [o for o in yaml.safe_load_all(result.stdout) if o]
+    assert len(read) == len(bundle.install) + 3
+    (got,) = [o for o in read if o["kind"] == "Secret"]
+    assert got["stringData"] == secret["stringData"]
