@@ -74,7 +74,8 @@ def test_delivery_and_checks_never_load_the_constructs() -> None:
     graph = _ignoring_packages(_imports())
     for module in ("cdk8s_flux.pipeline", "cdk8s_flux.publish.publisher", "cdk8s_flux.oci.push", "cdk8s_flux.oci.pull",
                    "cdk8s_flux.validate", "cdk8s_flux.release.lookup", "cdk8s_flux.source", "cdk8s_flux.layout",
-                   "cdk8s_flux.bootstrap.flow", "cdk8s_flux.credentials"):
+                   "cdk8s_flux.bootstrap.flow", "cdk8s_flux.credentials",
+                   "cdk8s_flux.images.pins", "cdk8s_flux.images.setters", "cdk8s_flux.images.checks"):
         reached = _reaches(graph, module)
         assert not {m for m in reached if m.startswith(("cdk8s_flux.v1", "cdk8s_flux.v2", "cdk8s_flux.kube"))}, module
 
