@@ -66,9 +66,24 @@ def test_the_scalar_keeps_its_quoting_and_reads_back_as_a_string(line: str, new:
     assert text == new and len(changes) == 1
 
 
-def test_a_marker_is_the_line_comment_of_a_scalar_only() -> None:
-    text = 'a: x # {"$imagepolicy": "ns:p"}\n# {"$imagepolicy": "ns:q"}\nb: y # a note\n'
-    assert [(m.path, m.setter) for m in markers(text)] == [(("a",), Setter("ns", "p"))]
+def test_a_marker_is_a_json_line_comment_of_a_scalar_only() -> None:
+    # as the controller reads a comment: without its '#', a JSON object of strings with a non-empty $imagepolicy
+    text = (
+        'a: x # {"$imagepolicy": "ns:p"}\n'
+        '# {"$imagepolicy": "ns:q"}\n'
+        'b: y # a note\n'
+        'c: z # {"$imagepolicy": "ns:r"} and more\n'
+        "d: w # {'$imagepolicy': 'ns:s'}\n"
+        'e: v # {"$imagepolicy": ""}\n'
+        'f: [u] # {"$imagepolicy": "ns:t"}\n'
+        'g:\n  - s #{"$imagepolicy":"ns:u:tag","other":"x"}\n'
+    )
+    assert [(m.path, m.setter) for m in markers(text)] == [(("a",), Setter("ns", "p")), (("g", 0), Setter("ns", "u", "tag"))]
+
+
+def test_a_setter_the_controller_does_not_know_is_left_alone_by_an_update(tmp_path: Path) -> None:
+    text = 'a: app:1 # {"$imagepolicy": "ns:p:version"}\nb: app:1 # {"$imagepolicy": "ns:p"}\n'
+    assert apply(text, {("ns", "p"): ImageRef.parse("app:2")})[0] == text.replace("b: app:1", "b: app:2")
 
 
 @pytest.mark.parametrize("marker", ["ns", "ns:p:version", "NS:p", "a:b:c:d"])

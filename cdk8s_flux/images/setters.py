@@ -41,11 +41,17 @@ class Setter:
     @classmethod
     def parse(cls, text: str, where: str = "marker") -> Setter:
         """``NAMESPACE:NAME[:FIELD]``, as the marker writes it."""
-        parts = text.split(":") if isinstance(text, str) else []
-        if len(parts) not in (2, 3) or not all(_NAME.match(p) for p in parts[:2]) or (len(parts) == 3 and parts[2] not in FIELDS):
+        if not isinstance(text, str) or not cls.valid(text):
             fix = 'write {"$imagepolicy": "NAMESPACE:NAME"} or add :name, :tag or :digest'
             raise ValidationError(where, text, "not an image policy setter", fix)
+        parts = text.split(":")
         return cls(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+
+    @staticmethod
+    def valid(text: str) -> bool:
+        """Whether ``text`` is a setter ``parse`` takes."""
+        parts = text.split(":")
+        return len(parts) in (2, 3) and all(_NAME.match(p) for p in parts[:2]) and (len(parts) == 2 or parts[2] in FIELDS)
 
     @property
     def policy(self) -> tuple[str, str]:
@@ -114,8 +120,12 @@ class Change:
     new: str
 
 
-def markers(text: str, where: str = "file") -> list[Marked]:
-    """Every marked scalar of a YAML text (all its documents), in text order."""
+def markers(text: str, where: str = "file", *, strict: bool = True) -> list[Marked]:
+    """Every marked scalar of a YAML text (all its documents), in text order.
+
+    strict: a marker whose setter is malformed is an error naming its line; otherwise it
+    is skipped, as the controller skips a setter it does not know.
+    """
     found: list[Marked] = []
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
@@ -123,38 +133,44 @@ def markers(text: str, where: str = "file") -> list[Marked]:
         raise ValidationError(where, str(error).splitlines()[0], "not YAML", "fix the file so that a YAML parser reads it") from None
     for index, root in enumerate(documents):
         if root is not None:
-            found.extend(_walk(root, (), index, text, where))
+            found.extend(_walk(root, (), index, text, where, strict))
     return sorted(found, key=lambda m: m.start)
 
 
-def _walk(node: yaml.Node, path: tuple[str | int, ...], document: int, text: str, where: str) -> Iterator[Marked]:
+def _walk(node: yaml.Node, path: tuple[str | int, ...], document: int, text: str, where: str, strict: bool) -> Iterator[Marked]:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            yield from _walk(value, (*path, str(key.value)), document, text, where)
+            yield from _walk(value, (*path, str(key.value)), document, text, where, strict)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            yield from _walk(item, (*path, i), document, text, where)
+            yield from _walk(item, (*path, i), document, text, where, strict)
     elif isinstance(node, yaml.ScalarNode):
-        setter = _line_comment_setter(text, node.end_mark.index, f"{where}:{node.start_mark.line + 1}")
-        if setter is not None:
-            yield Marked(document, path, node.value, setter, node.start_mark.index, node.end_mark.index, node.style)
+        name = _line_comment_setter(text, node.end_mark.index)
+        if name is None:
+            return
+        line = f"{where}:{node.start_mark.line + 1}"
+        if not strict and not Setter.valid(name):
+            return
+        yield Marked(document, path, node.value, Setter.parse(name, line), node.start_mark.index, node.end_mark.index, node.style)
 
 
-def _line_comment_setter(text: str, end: int, where: str) -> Setter | None:
-    """The setter of the comment that follows a scalar on its line, if that comment is a marker."""
+def _line_comment_setter(text: str, end: int) -> str | None:
+    """The setter name in the comment that follows a scalar on its line, if that comment is a marker.
+
+    As the controller reads it: the comment without its leading ``#`` is a JSON object of
+    strings, and its ``$imagepolicy`` is not empty; any other comment is just a comment.
+    """
     comment = _COMMENT.match(text, end)
     if comment is None:
         return None
-    body = comment["body"].strip()
-    if not body.startswith("{") or MARKER_KEY not in body:
-        return None
     try:
-        loaded = yaml.safe_load(body)
-    except yaml.YAMLError:
+        loaded = json.loads(comment["body"].lstrip("#"))
+    except ValueError:
         return None
-    if not isinstance(loaded, dict) or MARKER_KEY not in loaded:
+    if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
         return None
-    return Setter.parse(loaded[MARKER_KEY], where)
+    name = loaded.get(MARKER_KEY)
+    return name or None
 
 
 def _scalar_text(value: str, style: str | None) -> str:
@@ -180,7 +196,7 @@ def apply(text: str, latest: Mapping[tuple[str, str], ImageRef], file: str = "fi
     changes: list[Change] = []
     out: list[str] = []
     position = 0
-    for mark in markers(text, file):
+    for mark in markers(text, file, strict=False):
         ref = latest.get(mark.setter.policy)
         if ref is None:
             continue
