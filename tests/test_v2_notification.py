@@ -12,7 +12,7 @@ from fluxcrds import cel_problems, load_crds
 from test_v2_sources import assert_rebuilt
 
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.testing import chart_objects
+from cdk8s_flux.testing import assert_chart_snapshot, chart_objects
 from cdk8s_flux.v2 import (
     Alert,
     AlertProps,
@@ -340,3 +340,20 @@ def test_an_alert_refuses_a_receiver_filter() -> None:
     with pytest.raises(ValidationError, match="only a Receiver") as raised:
         AlertProps(provider=SLACK, event_sources=[ObjectSelector(kind="Kustomization", filter="true")])
     assert raised.value.field == "event_sources[0].filter"
+
+
+# --- every field, as synthesized: reviewed snapshots of the schema inventory's builders --------
+
+
+def _inventory_builders() -> list[Any]:
+    from inventory.notification import BUILDERS
+
+    return [pytest.param(build, id=build.__name__.strip("_")) for builders in BUILDERS.values() for build in builders]
+
+
+@pytest.mark.parametrize("build", _inventory_builders())
+def test_every_field_synthesizes_as_reviewed(build: Any, snapshot: Any) -> None:
+    snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / "test_v2_notification"
+    chart = cdk8s.Testing.chart()
+    build(chart)
+    assert_chart_snapshot(snapshot, chart, f"{build.__name__.strip('_')}.k8s.yaml")
