@@ -18,7 +18,7 @@ from posixpath import normpath
 from urllib.parse import urlsplit
 
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.substitution import Var, admits, text
+from cdk8s_flux.substitution import Var, admits, has_placeholders, text
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -291,12 +291,12 @@ def flux_duration(field: str, value: str, *, hours: bool = True) -> str:
     ``hours=False`` is the stricter pattern of source timeouts, which refuse ``h``.
     """
     pattern = _FLUX_DURATION if hours else _FLUX_TIMEOUT
-    if not isinstance(value, str) or not pattern.match(value):
+    if not _admitted(field, value, lambda v: pattern.match(v) is not None):
         units = "ms, s, m or h" if hours else "ms, s or m (no hours here)"
         raise ValidationError(
             field, value, "not a Flux duration", f"write numbers with units {units}, such as '1m0s', '30s' or '10m'"
         )
-    return value
+    return text(value)
 
 
 def is_flux_name(value: object) -> bool:
@@ -322,6 +322,8 @@ def semver_range(field: str, value: str) -> str:
     """A version constraint Flux parses (Masterminds semver v3), such as ``>=1.0.0 <2.0.0`` or ``6.x``."""
     from cdk8s_flux.semver import ConstraintError, parse_constraints
 
+    if isinstance(value, str) and has_placeholders(value) and admits(lambda v: False, value, field):
+        return text(value)  # one placeholder: the version comes from the Kustomization's variables
     try:
         parse_constraints(value)
     except ConstraintError as exc:

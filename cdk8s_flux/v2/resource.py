@@ -396,8 +396,9 @@ def _modelled(owner: type) -> ModelledPaths:
 def _read_modelled(owner: type) -> ModelledPaths:
     hints = typing.get_type_hints(owner)
     out: dict[tuple[str, ...], tuple[str, ...]] = {}
+    metadata = _METADATA_FIELDS if issubclass(owner, FluxObjectProps) else frozenset()
     for item in dataclasses.fields(owner):
-        if item.name in _METADATA_FIELDS or not item.init:
+        if item.name in metadata or not item.init:
             continue
         block = _spec_object(hints[item.name])
         if block is None:
