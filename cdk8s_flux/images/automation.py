@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,9 +115,12 @@ class ImageUpdatesProps:
     branch). pins: the pins files it updates; update_path: default their common
     folder relative to the repository root (found from the files' git work tree).
     checkout_branch: the source branch (default the GitRepository's). push_branch: push
-    to this branch instead, for a pull request. author_email (required), author_name,
-    message_template, signing_key_secret/signing_key_type, interval (default ``1m0s``):
-    as on ``ImageUpdateAutomation``. name, namespace: of the object (default the id, ``flux-system``).
+    to this branch instead, for a pull request; push_refspec, push_options: how the
+    server opens one (Gerrit's ``refs/for/main``, GitLab's ``merge_request.create``).
+    author_email (required), author_name, message_template (a Go template over the
+    changes, default Flux's message), message_template_values, signing_key_secret /
+    signing_key_type, interval (default ``1m0s``): as on ``ImageUpdateAutomation``.
+    name, namespace: of the object (default the id, ``flux-system``).
     """
 
     source: GitRepository | ObjectRef
@@ -126,8 +129,11 @@ class ImageUpdatesProps:
     update_path: str | None = None
     checkout_branch: str | None = None
     push_branch: str | None = None
+    push_refspec: str | None = None
+    push_options: Mapping[str, str] | None = None
     author_name: str | None = None
     message_template: str | None = None
+    message_template_values: Mapping[str, str] | None = None
     signing_key_secret: str | None = None
     signing_key_type: str | None = None
     interval: str = "1m0s"
@@ -155,7 +161,9 @@ class ImageUpdates(Construct):
         self.automation = ImageUpdateAutomation(
             self, "Resource", name=props.name if props.name is not None else id, namespace=props.namespace,
             source=props.source, author_email=props.author_email, author_name=props.author_name,
-            checkout_branch=props.checkout_branch, push_branch=props.push_branch, message_template=props.message_template,
+            checkout_branch=props.checkout_branch, push_branch=props.push_branch, push_refspec=props.push_refspec,
+            push_options=props.push_options, message_template=props.message_template,
+            message_template_values=props.message_template_values,
             signing_key_secret=props.signing_key_secret, signing_key_type=props.signing_key_type,
             update_path="./" + path, interval=props.interval,
         )  # fmt: skip
