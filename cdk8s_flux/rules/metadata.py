@@ -48,8 +48,7 @@ ANNOTATIONS_LIMIT = 256 * (1 << 10)
 
 
 def _fullmatch(pattern: re.Pattern[str], value: str) -> bool:
-    # Go's regexp "^...$" matches before a final newline too; Python's fullmatch does not, which is stricter
-    # only for values with a newline, which no rule here admits anyway.
+    # Go's "^...$" (no multi-line flag) anchors at the ends of the text, as fullmatch does.
     return pattern.fullmatch(value) is not None
 
 
