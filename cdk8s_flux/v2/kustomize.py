@@ -76,7 +76,12 @@ def cel_expression(field_name: str, value: object) -> str:
 
 @dataclass(frozen=True)
 class Decryption:
-    """Decrypt SOPS-encrypted files before applying (``spec.decryption``); provider ``sops``."""
+    """Decrypt SOPS-encrypted files before applying (``spec.decryption``).
+
+    provider: ``sops``, the only one. secret_ref: the Secret with the age, GPG or
+    cloud KMS keys. service_account_name: whose workload identity reaches a
+    cloud KMS instead.
+    """
 
     provider: str = "sops"
     secret_ref: str | None = None
@@ -97,7 +102,9 @@ class Decryption:
 class HealthCheck:
     """An object whose readiness the Kustomization waits for (``spec.healthChecks``).
 
-    A Flux construct (a HelmRelease, another Kustomization) can be passed instead.
+    kind, name: the object. namespace: default the Kustomization's. api_version:
+    its API version (such as ``apps/v1``). A Flux construct (a HelmRelease,
+    another Kustomization) can be passed instead.
     """
 
     kind: str
@@ -118,7 +125,12 @@ class HealthCheck:
 
 @dataclass(frozen=True)
 class PatchTarget:
-    """Which objects a patch applies to; unset fields match everything."""
+    """Which objects a patch (or an ignore rule) applies to; unset fields match everything.
+
+    group, version, kind, name, namespace: regular expressions on the object's
+    API group, version, kind, name and namespace. label_selector,
+    annotation_selector: Kubernetes selector expressions (``app=web,tier!=db``).
+    """
 
     group: str | None = None
     version: str | None = None
@@ -138,7 +150,11 @@ class PatchTarget:
 
 @dataclass(frozen=True)
 class Patch:
-    """A strategic merge or JSON 6902 patch, as YAML text or as the dict/list it reads as."""
+    """A strategic merge or JSON 6902 patch, as YAML text or as the dict/list it reads as.
+
+    target: the objects it applies to; a strategic merge patch without one
+    applies to the object it names.
+    """
 
     patch: str | Mapping[str, Any] | Sequence[Any]
     target: PatchTarget | None = None
@@ -156,7 +172,11 @@ class Patch:
 
 @dataclass(frozen=True)
 class Image:
-    """Override an image's name, tag or digest in every object (``spec.images``)."""
+    """Override an image's name, tag or digest in every object (``spec.images``).
+
+    name: the image as the manifests write it. new_name: another repository.
+    new_tag: another tag. digest: pin to a digest (it wins over the tag).
+    """
 
     name: str
     new_name: str | None = None
@@ -178,7 +198,11 @@ class Image:
 
 @dataclass(frozen=True)
 class SubstituteReference:
-    """A ConfigMap or Secret whose keys are post-build variables; optional: do not fail when absent."""
+    """A ConfigMap or Secret whose keys are post-build variables (``spec.postBuild.substituteFrom``).
+
+    kind: ``ConfigMap`` or ``Secret``, in the Kustomization's namespace. name: its
+    name. optional: when it is absent, go on without its variables instead of failing.
+    """
 
     kind: str
     name: str

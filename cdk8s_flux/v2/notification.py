@@ -232,9 +232,12 @@ class AlertProps(FluxObjectProps):
 
     provider: the Provider (same namespace). event_sources: the Flux objects
     whose events are sent (constructs, ``ObjectRef`` or ``ObjectSelector``; at
-    least one). event_severity: ``info`` or ``error`` (unset: Flux's ``info``).
-    event_metadata, inclusion_list / exclusion_list (Go regular expressions
-    on the message), summary, suspend: as in Flux.
+    least one). event_severity: ``info`` (everything, Flux's default) or
+    ``error`` (errors only). event_metadata: key/values added to every event
+    sent. inclusion_list / exclusion_list: Go regular expressions on the event
+    message; only matching / no matching messages are sent. summary: a short
+    text shown with each event (deprecated by Flux in favour of
+    event_metadata). suspend: stop sending.
     """
 
     KIND: ClassVar[str] = "Alert"

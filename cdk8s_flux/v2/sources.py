@@ -70,8 +70,10 @@ def _exclusive(field_name: str, chosen: dict[str, Any], allowed: tuple[frozenset
 class GitRepositoryRef:
     """What a GitRepository checks out: one of branch, tag, semver, name or commit (commit may go with branch).
 
-    Flux gives them a precedence (commit, name, semver, tag, branch) and drops
-    the rest without a word, so a second one is an error here.
+    branch: its latest commit. tag: a tag. semver: the highest tag in a range.
+    name: a full reference (``refs/heads/main``, ``refs/pull/42/head``). commit: one
+    SHA. Flux gives them a precedence (commit, name, semver, tag, branch) and
+    drops the rest without a word, so a second one is an error here.
     """
 
     branch: str | None = None
@@ -104,7 +106,12 @@ class GitRepositoryRef:
 
 @dataclass(frozen=True)
 class GitRepositoryInclude:
-    """Another GitRepository whose files are copied into this one's artifact (``spec.include``)."""
+    """Another GitRepository whose files are copied into this one's artifact (``spec.include``).
+
+    repository: the construct or an ``ObjectRef``, in the same namespace. from_path:
+    the folder to copy (Flux: the whole repository). to_path: where it lands
+    (Flux: a folder named like the repository).
+    """
 
     repository: GitRepositoryReference
     from_path: str | None = None
@@ -234,7 +241,12 @@ class OCIRepositoryRef:
 
 @dataclass(frozen=True)
 class LayerSelector:
-    """Which layer of the OCI artifact to use: by media type, extracted (default) or copied as is."""
+    """Which layer of the OCI artifact to use (``spec.layerSelector``).
+
+    media_type: the layer's media type (Flux: the first layer). operation:
+    ``extract`` (Flux's default: unpack the tarball) or ``copy`` (keep it as is,
+    such as a packaged Helm chart).
+    """
 
     media_type: str | None = None
     operation: str | None = None
@@ -318,10 +330,15 @@ class GitRepositoryProps(FluxObjectProps):
     url: ``ssh://``, ``https://`` or ``http://`` (Flux refuses the scp-like
     ``git@host:path``). ref: what to check out (the CLI asks for one; unset,
     Flux checks out the ``master`` branch). interval: default ``1m0s``.
-    secret_ref / proxy_secret_ref: Secrets in the namespace. provider: ``generic``,
-    ``aws``, ``azure`` or ``github``; service_account_name only with azure or aws.
-    ignore: gitignore lines, a string or a list. timeout: of Git operations
-    (no hours). include, sparse_checkout, verify, recurse_submodules, suspend: as in Flux.
+    secret_ref: SSH key or HTTPS credentials; proxy_secret_ref: the proxy to
+    reach the host (both Secrets in the namespace). provider: ``generic``,
+    ``aws``, ``azure`` or ``github`` (a GitHub App); service_account_name, whose
+    workload identity to use, only with azure or aws. ignore: gitignore lines
+    of files to leave out, a string or a list. timeout: of Git operations (no
+    hours; Flux: 60s). include: other GitRepositories' files copied in.
+    sparse_checkout: only these folders are checked out. verify: check the
+    OpenPGP signature of the commit or tag. recurse_submodules: check out
+    submodules too. suspend: stop reconciling.
     """
 
     KIND: ClassVar[str] = "GitRepository"
@@ -565,8 +582,12 @@ class HelmChartProps(FluxObjectProps):
     or Bucket. source: that HelmRepository, GitRepository or Bucket (same
     namespace: Flux resolves it there). version: a semver range, HelmRepository
     sources only (default: Flux's ``*``). reconcile_strategy: default
-    ``ChartVersion``. interval: default ``1m0s``. values_files,
-    ignore_missing_values_files, verify (HelmRepository sources only), suspend: as in Flux.
+    ``ChartVersion`` (a new artifact for each chart version; ``Revision`` also
+    for each source revision). interval: default ``1m0s``. values_files: values
+    files of the chart merged, in order, into its values.yaml;
+    ignore_missing_values_files: skip one that is missing instead of failing.
+    verify: check the chart's cosign or notation signature (HelmRepository
+    sources only). suspend: stop reconciling.
     """
 
     KIND: ClassVar[str] = "HelmChart"
