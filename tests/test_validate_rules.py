@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -304,7 +305,7 @@ def test_a_selector_mismatch_is_one_problem_on_the_template_labels() -> None:
 
 
 def test_a_job_selector_is_checked_only_when_manual() -> None:
-    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
+    job: dict[str, Any] = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
            "spec": {"selector": {"matchLabels": {"a": "b"}}, "manualSelector": True,
                     "template": {"metadata": {"labels": {"a": "c"}},
                                  "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}}}}
