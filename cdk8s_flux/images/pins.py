@@ -23,11 +23,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from cdk8s_flux.atomic import write_file
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.images.setters import FIELDS, ImageRef, Setter, apply, markers
+from cdk8s_flux.images.setters import FIELDS, ImageRef, Setter, apply, load_marked
 
 #: Set by ``cdk8s-flux images init`` and ``check`` while they run the app (to ``init`` or ``check``): the
 #: constructs leave the checks to the command, and under ``init`` a missing file or entry reads as a placeholder.
@@ -87,17 +85,17 @@ class ImagePins(Mapping[str, str]):
     def parse(cls, text: str, path: Path = Path(DEFAULT_FILE)) -> ImagePins:
         """The pins of a file's text (``path`` names it in messages)."""
         where = str(path)
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise ValidationError(where, str(error).splitlines()[0], "not YAML", "fix the file so that a YAML parser reads it") from None
+        documents, found = load_marked(text, where)
+        if len(documents) > 1:
+            raise ValidationError(where, f"{len(documents)} documents", "a pins file is one YAML document", "keep one, without '---' between entries")
+        data = documents[0] if documents else None
         if data is None:
             data = {"images": {}}
         if not isinstance(data, dict) or set(data) != {"images"} or not isinstance(data["images"], (dict, type(None))):
             raise ValidationError(
                 where, sorted(data) if isinstance(data, dict) else data, "not a pins file", "write one mapping, images:, with an entry per image"
             )
-        marked: dict[tuple[str | int, ...], Setter] = {m.path: m.setter for m in markers(text, where) if m.document == 0}
+        marked: dict[tuple[str | int, ...], Setter] = {m.path: m.setter for m in found}
         pins = {}
         for entry, body in (data["images"] or {}).items():
             field = f"{where}: images.{entry}"

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -126,15 +127,27 @@ def markers(text: str, where: str = "file", *, strict: bool = True) -> list[Mark
     strict: a marker whose setter is malformed is an error naming its line; otherwise it
     is skipped, as the controller skips a setter it does not know.
     """
-    found: list[Marked] = []
+    return load_marked(text, where, strict=strict)[1]
+
+
+def load_marked(text: str, where: str = "file", *, strict: bool = True) -> tuple[list[Any], list[Marked]]:
+    """The documents of a YAML text, as ``yaml.safe_load_all`` reads them, and its markers: one parse for both."""
+    loader = yaml.SafeLoader(text)
     try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes: list[yaml.Node] = []
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                nodes.append(node)
+        documents = [loader.construct_document(node) for node in nodes]
     except yaml.YAMLError as error:
         raise ValidationError(where, str(error).splitlines()[0], "not YAML", "fix the file so that a YAML parser reads it") from None
-    for index, root in enumerate(documents):
-        if root is not None:
-            found.extend(_walk(root, (), index, text, where, strict))
-    return sorted(found, key=lambda m: m.start)
+    finally:
+        loader.dispose()
+    found: list[Marked] = []
+    for index, root in enumerate(nodes):
+        found.extend(_walk(root, (), index, text, where, strict))
+    return documents, sorted(found, key=lambda m: m.start)
 
 
 def _walk(node: yaml.Node, path: tuple[str | int, ...], document: int, text: str, where: str, strict: bool) -> Iterator[Marked]:
