@@ -20,6 +20,7 @@ from typing import Any
 from cdk8s_flux.bootstrap.apply import DEFAULT_TIMEOUT, Step, apply_plan, read_cluster_secret, run_plan
 from cdk8s_flux.bootstrap.bundle import Bundle, make_bundle, secret_in, write_private
 from cdk8s_flux.bootstrap.secret import Confirm, SecretOptions, SourceSecret, make_source_secret
+from cdk8s_flux.credentials.secret import secret_value
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.pipeline import CheckPolicy, Rendered, render
 from cdk8s_flux.progress import Progress, plural, silent
@@ -148,7 +149,7 @@ def bootstrap(
     if source.public_key and isinstance(sync.target, GitTarget):
         (show_key or progress)(deploy_key_message(source, sync.target.url, _uses_image_automation(rendered.objects)))
     if options.private_key_output is not None and source.secret is not None:
-        identity = (source.secret.get("stringData") or {}).get("identity")
+        identity = secret_value(source.secret, "identity")
         if identity is None:
             raise ValidationError("private_key_output", str(options.private_key_output), "the source Secret holds no private key", "drop it")
         write_private(Path(options.private_key_output), identity)

@@ -27,7 +27,13 @@ from cdk8s_flux.credentials.known_hosts import (
     parse_known_hosts,
     scan_known_hosts,
 )
-from cdk8s_flux.credentials.secret import git_basic_auth_secret, git_bearer_token_secret, git_ssh_secret, oci_secret
+from cdk8s_flux.credentials.secret import (
+    git_basic_auth_secret,
+    git_bearer_token_secret,
+    git_ssh_secret,
+    oci_secret,
+    secret_value,
+)
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.progress import Progress, silent
 from cdk8s_flux.target import GitTarget
@@ -136,12 +142,7 @@ def make_source_secret(
         return SourceSecret()
     namespace = sync.namespace
     if existing is not None:
-        public = (existing.get("stringData") or {}).get("identity.pub")
-        if public is None and "identity.pub" in (existing.get("data") or {}):
-            import base64
-
-            public = base64.b64decode(existing["data"]["identity.pub"]).decode()
-        return SourceSecret(existing, "kept", public)
+        return SourceSecret(existing, "kept", secret_value(existing, "identity.pub"))
     target = sync.target
     if isinstance(target, GitTarget):
         scheme = urlsplit(target.url).scheme

@@ -85,8 +85,8 @@ def generate_key_pair(options: KeyOptions | None = None) -> KeyPair:
     if options.algorithm == "rsa":
         private = rsa.generate_private_key(public_exponent=65537, key_size=options.rsa_bits)
     elif options.algorithm == "ecdsa":
-        curve = {"p256": ec.SECP256R1, "p384": ec.SECP384R1, "p521": ec.SECP521R1}[options.ecdsa_curve]
-        private = ec.generate_private_key(curve())
+        curves: dict[str, ec.EllipticCurve] = {"p256": ec.SECP256R1(), "p384": ec.SECP384R1(), "p521": ec.SECP521R1()}
+        private = ec.generate_private_key(curves[options.ecdsa_curve])
     else:
         private = ed25519.Ed25519PrivateKey.generate()
     pem = private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()

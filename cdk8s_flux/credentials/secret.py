@@ -45,6 +45,14 @@ def _secret(name: str, namespace: str, data: Mapping[str, str], secret_type: str
     return secret
 
 
+def secret_value(secret: Secret, key: str) -> str | None:
+    """The value of ``key`` in a Secret, from ``stringData`` as flux writes it or ``data`` as the API server returns it."""
+    if key in (secret.get("stringData") or {}):
+        return str(secret["stringData"][key])
+    encoded = (secret.get("data") or {}).get(key)
+    return None if encoded is None else base64.b64decode(encoded).decode()
+
+
 def _required(field: str, value: str | None, fix: str) -> str:
     if not value:
         raise ValidationError(field, value, "required", fix)
