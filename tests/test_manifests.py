@@ -87,3 +87,35 @@ def test_what_the_loader_reads_is_what_pyyaml_reads() -> None:
 
     text = HEAD + "data: {a: '1', b: 2, c: 0x1f, d: 1:30, e: 2001-12-14, f: [1.5, .inf, true, null]}\n"
     assert load_documents(text, "t.yaml") == tuple(yaml.safe_load_all(text))
+
+
+def test_an_anchor_may_be_redefined_and_aliases_take_the_latest() -> None:
+    # GIVEN a stream that reuses an anchor name (YAML allows it; go-yaml, kustomize and Flux read it; libyaml refuses it)
+    text = HEAD + "data:\n  a: &v one\n  b: *v\n  c: &v two\n  d: *v\n---\n" + HEAD + "data: {e: yes, f: '1'}\n"
+    first, second = load_documents(text, "anchors.yaml")
+    # THEN each alias takes the anchor defined last before it, and every document keeps YAML 1.1 types (yes is true)
+    assert first["data"] == {"a": "one", "b": "one", "c": "two", "d": "two"}
+    assert second["data"] == {"e": True, "f": "1"}
+
+
+def test_a_key_written_twice_is_refused_naming_both_lines() -> None:
+    text = HEAD + "data:\n  a: '1'\n  b: '2'\n  a: '3'\n"
+    with pytest.raises(SynthError) as error:
+        load_documents(text, "twice.yaml")
+    assert str(error.value) == (
+        "twice.yaml: not valid YAML: line 7, column 3: the key 'a' is written twice in one mapping (first at line 5), "
+        "which Kubernetes and kustomize refuse. Fix: keep one of them"
+    )
+
+
+def test_a_merge_key_may_be_overridden() -> None:
+    (obj,) = load_documents(HEAD + "base: &b {a: '1', b: '2'}\ndata:\n  <<: *b\n  b: '3'\n", "merge.yaml")
+    assert obj["data"] == {"a": "1", "b": "3"}
+
+
+def test_documents_know_the_lines_of_their_fields() -> None:
+    from cdk8s_flux.manifests import read_documents
+
+    first, second = read_documents("---\n" + HEAD + "data:\n  a: '1'\n---\n" + HEAD + "data:\n  items: [x, y]\n")
+    assert (first.line, first.line_of(("data", "a")), first.line_of(("data", "nope"))) == (2, 6, 5)
+    assert (second.line, second.line_of(("data", "items", 1))) == (8, 12)
