@@ -13,7 +13,7 @@ from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.images.automation import ImageAutomation, ImageUpdates
 from cdk8s_flux.images.pins import ImagePins, set_image
 from cdk8s_flux.target import GitTarget
-from cdk8s_flux.testing import chart_objects
+from cdk8s_flux.testing import assert_chart_snapshot, chart_objects
 from cdk8s_flux.v2 import FluxSync, GitRepository, GitRepositoryRef, NumericalPolicy, ObjectRef, SemverPolicy, TagFilter
 from cdk8s_flux.validate import validate_objects
 
@@ -82,6 +82,12 @@ def test_an_app_with_automation_passes_its_checks_and_its_objects_are_admitted(p
     assert policies["api"]["digestReflectionPolicy"] == "IfNotPresent" and "digestReflectionPolicy" not in policies["web"]
     crds = load_crds(flux_data)
     assert validate_objects(objects, crds=crds) == [] and cel_problems(objects, crds) == []
+
+
+def test_the_automation_synthesizes_as_reviewed(pins: ImagePins, snapshot: Any) -> None:
+    snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / "test_images_pins"
+    _, chart = _app(pins, push_branch="flux/image-updates", author_name="fluxbot", message_template="Update images")
+    assert_chart_snapshot(snapshot, chart, "automation.k8s.yaml")
 
 
 @pytest.mark.parametrize(
