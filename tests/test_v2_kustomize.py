@@ -399,3 +399,16 @@ def test_every_field_synthesizes_as_reviewed(build: Any, snapshot: Any) -> None:
     chart = cdk8s.Testing.chart()
     build(chart)
     assert_chart_snapshot(snapshot, chart, f"{build.__name__.strip('_')}.k8s.yaml")
+
+
+def test_placeholders_where_flux_substitutes(crds: list[dict[str, Any]]) -> None:
+    # GIVEN a multi-cluster Kustomization whose path, namespace and name prefix come from post-build variables
+    props = KustomizationProps(
+        source=SOURCE, path="./clusters/${cluster_name}", target_namespace=Var("tenant"), name_prefix=Var("cluster_name", default="dev"),
+    )
+    # THEN they are written as placeholders, and a whole-path Var is taken as the path
+    assert (props.spec["path"], props.spec["targetNamespace"], props.spec["namePrefix"]) == ("./clusters/${cluster_name}", "${tenant}", "${cluster_name:=dev}")
+    assert KustomizationProps(source=SOURCE, path=Var("apps_path")).spec["path"] == "${apps_path}"
+    # AND a path that cannot become a ./ path is still refused
+    with pytest.raises(ValidationError, match="begin with './'"):
+        KustomizationProps(source=SOURCE, path="${base}/apps")

@@ -14,6 +14,7 @@ import yaml
 from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.substitution import Var
 from cdk8s_flux.testing import assert_chart_snapshot
 from cdk8s_flux.v2 import (
     BucketProps,
@@ -518,3 +519,10 @@ def test_every_field_synthesizes_as_reviewed(build: Any, snapshot: Any) -> None:
     chart = cdk8s.Testing.chart()
     build(chart)
     assert_chart_snapshot(snapshot, chart, f"{build.__name__.strip('_')}.k8s.yaml")
+
+
+def test_a_bucket_name_from_a_post_build_variable() -> None:
+    assert BucketProps(bucket_name=Var("bucket"), endpoint="s3.amazonaws.com").spec["bucketName"] == "${bucket}"
+    assert BucketProps(bucket_name="${cluster}-manifests", endpoint="s3.amazonaws.com").spec["bucketName"] == "${cluster}-manifests"
+    with pytest.raises(ValidationError, match="bucket name"):
+        BucketProps(bucket_name="${cluster} manifests", endpoint="s3.amazonaws.com")

@@ -25,7 +25,7 @@ from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.layout import chart_folder
 from cdk8s_flux.props import keyword_options
-from cdk8s_flux.substitution import Var, placeholders, text
+from cdk8s_flux.substitution import Var, admits, placeholders, text
 from cdk8s_flux.target import Target, kustomization_path
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
@@ -422,8 +422,14 @@ def _dependency(item: object, where: str, namespace: str) -> dict[str, str]:
     return out
 
 
-def source_path(field_name: str, value: str) -> str:
-    """A path inside the source, written ``./...`` as ``flux create kustomization --path`` requires."""
+def source_path(field_name: str, value: str | Var) -> str:
+    """A path inside the source, written ``./...`` as ``flux create kustomization --path`` requires.
+
+    A ``Var`` (or a string that is one placeholder) stands for the whole path and is
+    written as its placeholder; placeholders inside a ``./`` path are kept as written.
+    """
+    if isinstance(value, Var) or (isinstance(value, str) and value.startswith("${") and admits(lambda _: False, value, field_name)):
+        return text(value)
     if not isinstance(value, str) or not value.startswith("./"):
         suggestion = "./" + value.lstrip("./") if isinstance(value, str) else "./"
         raise ValidationError(field_name, value, "a Kustomization path must begin with './'", f"write {suggestion!r}")
@@ -463,7 +469,7 @@ class KustomizationProps(FluxObjectProps):
     SPEC_KEYS: ClassVar[dict[str, str]] = {"source": "sourceRef", "kube_config_secret_ref": "kubeConfig", "kube_config": "kubeConfig"}
 
     source: KustomizationSource
-    path: str | None = "./"
+    path: str | Var | None = "./"
     prune: bool = False
     interval: str = "1m0s"
     retry_interval: str | None = None
@@ -472,8 +478,8 @@ class KustomizationProps(FluxObjectProps):
     health_checks: Sequence[HealthCheck | FluxResource] = ()
     health_check_exprs: Sequence[HealthCheckExpr] = ()
     depends_on: Sequence[KustomizationDependency] = ()
-    service_account_name: str | None = None
-    target_namespace: str | None = None
+    service_account_name: str | Var | None = None
+    target_namespace: str | Var | None = None
     decryption: Decryption | None = None
     kube_config_secret_ref: str | None = None
     kube_config: KubeConfig | None = None
@@ -481,8 +487,8 @@ class KustomizationProps(FluxObjectProps):
     deletion_policy: str | None = None
     components: Sequence[str] = ()
     ignore_missing_components: bool = False
-    name_prefix: str | None = None
-    name_suffix: str | None = None
+    name_prefix: str | Var | None = None
+    name_suffix: str | Var | None = None
     patches: Sequence[Patch] = ()
     images: Sequence[Image] = ()
     post_build: PostBuild | None = None

@@ -21,6 +21,7 @@ from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.oci.reference import check_digest, check_provider, check_tag
 from cdk8s_flux.props import keyword_options
+from cdk8s_flux.substitution import Var, admits, text
 from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
@@ -661,7 +662,7 @@ class BucketProps(FluxObjectProps):
 
     KIND: ClassVar[str] = "Bucket"
 
-    bucket_name: str
+    bucket_name: str | Var
     endpoint: str
     provider: str = "generic"
     region: str | None = None
@@ -684,7 +685,7 @@ class BucketProps(FluxObjectProps):
             wanted = BUCKET_STS_PROVIDERS.get(self.provider)
             fix = f"use BucketSTS(provider={wanted!r}, ...)" if wanted else "drop sts, or use provider 'aws' or 'generic'"
             raise ValidationError("sts.provider", sts.provider, f"a {self.provider} Bucket takes {'a ' + wanted + ' STS' if wanted else 'no STS'}", fix)
-        if not isinstance(self.bucket_name, str) or not _BUCKET_NAME.match(self.bucket_name):
+        if not isinstance(self.bucket_name, (str, Var)) or not admits(lambda v: _BUCKET_NAME.match(v) is not None, self.bucket_name, "bucket_name"):
             raise ValidationError("bucket_name", self.bucket_name, "not a bucket name", "use 3 to 223 lowercase letters, digits, '.', '-' and '_'")
         _bucket_endpoint(self.endpoint, self.provider)
         if self.service_account_name is not None:
@@ -694,7 +695,7 @@ class BucketProps(FluxObjectProps):
                 raise ValidationError("service_account_name", self.service_account_name, "set together with secret_ref", "authenticate with one of them")
         return compact(
             {
-                "bucketName": self.bucket_name,
+                "bucketName": text(self.bucket_name),
                 "endpoint": self.endpoint,
                 "provider": self.provider,
                 "region": optional(validation.string, "region", self.region),
