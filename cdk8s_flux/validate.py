@@ -725,9 +725,16 @@ def _substitution_disabled(obj: dict[str, Any]) -> bool:
 
 
 def _admits() -> Admits:
+    """``substitution.admits``, with a ``${`` Flux cannot parse taken as not admitted (the rule's problem stands)."""
     from cdk8s_flux.substitution import admits
 
-    return admits
+    def admitted(rule: Callable[[str], bool], value: str) -> bool:
+        try:
+            return admits(rule, value)
+        except CdkFluxError:
+            return False
+
+    return admitted
 
 
 def validate_objects(objects: Iterable[dict[str, Any]], **options: Any) -> list[Problem]:

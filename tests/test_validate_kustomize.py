@@ -1,0 +1,96 @@
+"""Folders validated as Flux applies them: built with the real ``kubectl kustomize``, post-build variables as placeholders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cdk8s_flux.validate import read_paths, validate_files
+
+pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with kustomize) is installed by .ci/services")
+
+
+def write(path: Path, *documents: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump_all(documents, sort_keys=False))
+
+
+def flux_kustomization(path: str) -> dict:
+    return {
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+        "metadata": {"name": "apps", "namespace": "flux-system"},
+        "spec": {"interval": "10m", "path": path, "prune": True, "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
+                 "postBuild": {"substitute": {"cluster": "prod", "replicas": "3"}}},
+    }
+
+
+DEPLOYMENT = {
+    "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web-${cluster}", "namespace": "apps"},
+    "spec": {"replicas": "${replicas}", "selector": {"matchLabels": {"app": "web"}},
+             "template": {"metadata": {"labels": {"app": "web"}},
+                          "spec": {"containers": [{"name": "web", "image": "nginx:1.27", "imagePullPolicy": "${pull_policy:=IfNotPresent}"}]}}},
+}
+
+
+def repository(tmp_path: Path, name: str = "web-${cluster}") -> Path:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)  # the root Flux paths are relative to
+    write(root / "clusters" / "prod" / "apps.yaml", flux_kustomization("./apps/prod"))
+    write(root / "apps" / "base" / "deployment.yaml", {**DEPLOYMENT, "metadata": {"name": name, "namespace": "apps"}})
+    write(root / "apps" / "base" / "kustomization.yaml", {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                                                          "resources": ["deployment.yaml"]})
+    # a patch: a partial object, not one on its own
+    write(root / "apps" / "prod" / "replicas.yaml", {"apiVersion": "apps/v1", "kind": "Deployment",
+                                                     "metadata": {"name": name, "namespace": "apps"}, "spec": {"replicas": "${replicas}"}})
+    write(root / "apps" / "prod" / "kustomization.yaml", {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                                                          "resources": ["../base"], "patches": [{"path": "replicas.yaml"}]})
+    return root
+
+
+def test_a_kustomization_is_built_and_its_placeholders_are_checked_as_flux_substitutes_them(tmp_path: Path) -> None:
+    root = repository(tmp_path)
+    # AND a file no post-build Kustomization applies, with a placeholder Flux will not replace
+    write(root / "other" / "settings.yaml", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm-${cluster}"}})
+    read = read_paths([str(root)])
+    assert read.problems == []
+    assert read.built == [str(root / "apps" / "prod")]  # base is part of prod's build; the patch is no object
+    built = f"{root / 'apps' / 'prod'} (kustomize build)"
+    assert read.substituted == {built}
+    assert [o["metadata"]["name"] for o in read.files[built]] == ["web-${cluster}"]
+    problems = validate_files(read.files, lines=read.lines, substituted=read.substituted)
+    # THEN only the unsubstituted placeholder is a problem, with its file and line
+    assert [(p.file, p.line, p.path) for p in problems] == [(str(root / "other" / "settings.yaml"), 4, "metadata.name")]
+
+
+def test_a_placeholder_no_value_could_make_valid_is_refused(tmp_path: Path) -> None:
+    root = repository(tmp_path, name="${cluster} web")
+    read = read_paths([str(root)])
+    (problem,) = validate_files(read.files, lines=read.lines, substituted=read.substituted)
+    assert (problem.kind, problem.path, problem.line) == ("Deployment", "metadata.name", None)
+    assert problem.message.startswith("'${cluster} web' is not a valid Deployment name")
+
+
+def test_substitution_disabled_on_an_object_keeps_its_placeholders_literal(tmp_path: Path) -> None:
+    root = repository(tmp_path)
+    deployment = yaml.safe_load((root / "apps" / "base" / "deployment.yaml").read_text())
+    deployment["metadata"]["annotations"] = {"kustomize.toolkit.fluxcd.io/substitute": "disabled"}
+    write(root / "apps" / "base" / "deployment.yaml", deployment)
+    read = read_paths([str(root)])
+    problems = validate_files(read.files, lines=read.lines, substituted=read.substituted)
+    assert sorted(p.path for p in problems) == [
+        "metadata.name", "spec.replicas", "spec.template.spec.containers.0.imagePullPolicy",
+    ]
+
+
+def test_a_folder_kustomize_cannot_build_is_one_problem_on_its_kustomization_file(tmp_path: Path) -> None:
+    folder = tmp_path / "broken"
+    write(folder / "kustomization.yaml", {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                                          "resources": ["missing.yaml"]})
+    read = read_paths([str(folder)])
+    (problem,) = read.problems
+    assert problem.file == str(folder / "kustomization.yaml")
+    assert problem.message.startswith("kubectl kustomize cannot build it: ")
+    assert "missing.yaml" in problem.message and "E1" not in problem.message
