@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cdk8s_flux import validation
 from cdk8s_flux.bootstrap.apply import DEFAULT_TIMEOUT, Step, apply_plan, read_cluster_secret, run_plan
 from cdk8s_flux.bootstrap.bundle import Bundle, make_bundle, secret_in, write_private
 from cdk8s_flux.bootstrap.secret import Confirm, SecretOptions, SourceSecret, make_source_secret
@@ -34,7 +35,7 @@ class BootstrapOptions:
     secret: how the source Secret is made. context: the kubeconfig context to apply the
     bundle to (None: no cluster is touched). export: produce the bundle (to ``output``,
     else returned for stdout). private_key_output: also write the deploy key's private
-    key there (mode 0600); nowhere by default. timeout: how long the controllers may take
+    key there (mode 0600); nowhere by default. wait_timeout: how long the controllers may take
     to become available. remote, allow_dirty: as publish and push take them.
     creds, insecure_registry: how push reaches the registry (OciTarget).
     """
@@ -44,7 +45,7 @@ class BootstrapOptions:
     export: bool = False
     output: Path | None = None
     private_key_output: Path | None = None
-    timeout: str = DEFAULT_TIMEOUT
+    wait_timeout: str = DEFAULT_TIMEOUT
     remote: str = "origin"
     allow_dirty: bool = False
     creds: str | None = field(default=None, repr=False)
@@ -58,6 +59,7 @@ class BootstrapOptions:
             )
         if self.output is not None and not self.export:
             raise ValidationError("output", str(self.output), "only the exported bundle is written to a file", "add --export")
+        validation.go_duration("wait_timeout", self.wait_timeout)
         if self.context is not None and not self.context.strip():
             raise ValidationError("context", self.context, "empty", "give the name of a kubeconfig context (kubectl config get-contexts)")
 
@@ -170,7 +172,7 @@ def bootstrap(
                 "context", options.context, "the deploy key was not added to the git host, so Flux could not clone",
                 "add the key, then run bootstrap again (it keeps the key in the bundle file with -o; give --private-key-output to keep it otherwise)",
             )
-        applied = apply_plan(bundle, options.context, options.timeout)
+        applied = apply_plan(bundle, options.context, options.wait_timeout)
         run_plan(applied, progress)
         progress(f"applied to context {options.context}: Flux syncs {sync.target.url} from now on")
     return BootstrapResult(delivery, where, source, bundle, text, written, applied)

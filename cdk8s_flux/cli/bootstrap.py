@@ -61,7 +61,7 @@ def _key_added() -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def _password(args: argparse.Namespace) -> str | None:
+def _password() -> str | None:
     """The token or password: CDK8S_FLUX_SOURCE_PASSWORD, else GIT_PASSWORD (flux bootstrap git's), else none."""
     return os.environ.get("CDK8S_FLUX_SOURCE_PASSWORD") or os.environ.get("GIT_PASSWORD") or None
 
@@ -74,7 +74,7 @@ def _run(args: argparse.Namespace) -> int:
     secret = SecretOptions(
         key=KeyOptions(algorithm=args.ssh_key_algorithm, rsa_bits=args.ssh_rsa_bits, ecdsa_curve=args.ssh_ecdsa_curve),
         private_key_file=Path(args.private_key_file) if args.private_key_file else None,
-        password=_password(args),
+        password=_password(),
         known_hosts_file=Path(args.known_hosts) if args.known_hosts else None,
         ssh_hostname=args.ssh_hostname,
         host_key_fingerprints=tuple(args.host_key_fingerprint or ()),
@@ -88,7 +88,7 @@ def _run(args: argparse.Namespace) -> int:
         export=args.export,
         output=Path(args.output) if args.output else None,
         private_key_output=Path(args.private_key_output) if args.private_key_output else None,
-        timeout=args.wait_timeout,
+        wait_timeout=args.wait_timeout,
         remote=args.remote,
         allow_dirty=args.allow_dirty,
         creds=args.creds,
