@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import cdk8s
 import pytest
+import yaml
 from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.v2 import HelmRelease, HelmReleaseProps, HelmRepository, ObjectRef, ValuesReference, Verification
+from cdk8s_flux.v2 import (
+    DriftDetection,
+    HelmRelease,
+    HelmReleaseDependsOn,
+    HelmReleaseInstall,
+    HelmReleaseProps,
+    HelmReleaseTest,
+    HelmReleaseUpgrade,
+    HelmRepository,
+    Image,
+    InstallRemediation,
+    InstallStrategy,
+    KustomizePostRenderer,
+    ObjectRef,
+    Patch,
+    PatchTarget,
+    PostRenderer,
+    TestFilter,
+    UpgradeRemediation,
+    UpgradeStrategy,
+    ValuesReference,
+    Verification,
+    WaitStrategy,
+)
+from cdk8s_flux.v2.kustomize import HealthCheckExpr, IgnoreRule, KubeConfig
 from cdk8s_flux.validate import validate_objects
 
 REPO = ObjectRef(kind="HelmRepository", name="podinfo")
@@ -103,3 +129,197 @@ def test_errors_name_the_field(options: dict[str, Any], field: str, words: str) 
     with pytest.raises(ValidationError, match=words) as raised:
         HelmReleaseProps(**options)
     assert raised.value.field == field
+
+
+# --- the HelmReleases of helm-controller's API docs, rebuilt -----------------------------------
+
+API_DOCS = Path(__file__).parent / "data" / "flux-api-docs" / "helm-controller" / "helmreleases.md"
+HELM_REPO = ObjectRef(kind="HelmRepository", name="podinfo")
+
+
+def _doc_blocks() -> list[str]:
+    """The YAML examples of docs/spec/v2/helmreleases.md, in order (1-based in the test ids)."""
+    return re.findall(r"^```yaml\n(.*?)^```", API_DOCS.read_text(), re.S | re.M)
+
+
+def _doc_releases(block: int) -> list[dict[str, Any]]:
+    """The HelmReleases (or bare ``spec:`` fragments) of one example."""
+    docs = [d for d in yaml.safe_load_all(_doc_blocks()[block - 1]) if d]
+    return [d for d in docs if d.get("kind", "HelmRelease") == "HelmRelease"]
+
+
+def _defaulted(value: Any, schema: dict[str, Any]) -> Any:
+    """``value`` with the CRD's defaults filled in where the API server fills them (inside objects that are present)."""
+    if isinstance(value, dict) and "properties" in schema:
+        out = {key: _defaulted(item, schema["properties"].get(key, {})) for key, item in value.items()}
+        for key, sub in schema["properties"].items():
+            if key not in out and "default" in sub:
+                out[key] = sub["default"]
+        return out
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [_defaulted(item, schema["items"]) for item in value]
+    return value
+
+
+def _leaves(value: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        return {leaf: item for key, sub in value.items() for leaf, item in _leaves(sub, f"{path}.{key}" if path else key).items()}
+    if isinstance(value, list) and value:
+        return {leaf: item for index, sub in enumerate(value) for leaf, item in _leaves(sub, f"{path}[{index}]").items()}
+    return {path: value}
+
+
+def _as_stored(obj: dict[str, Any], crds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The object as the API server keeps it, field by field: CRD defaults in, a reference's namespace
+    left out where it is the object's own (Flux reads both alike)."""
+    crd = next(c for c in crds if c["spec"]["names"]["kind"] == "HelmRelease")
+    spec = _defaulted(obj.get("spec") or {}, crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"])
+    own = (obj.get("metadata") or {}).get("namespace")
+    for ref in [spec.get("chartRef"), (spec.get("chart") or {}).get("spec", {}).get("sourceRef"), *(spec.get("dependsOn") or [])]:
+        if isinstance(ref, dict) and "namespace" in ref and ref["namespace"] == own:
+            del ref["namespace"]
+    return _leaves({**obj, "spec": spec})
+
+
+def _release(scope: cdk8s.Chart, id: str, **options: Any) -> dict[str, Any]:
+    return HelmRelease(scope, id, **options).manifest
+
+
+def _example_1(scope: cdk8s.Chart) -> list[dict[str, Any]]:
+    repo = HelmRepository(scope, "podinfo", namespace="default", interval="15m", url="https://stefanprodan.github.io/podinfo")
+    return [
+        _release(
+            scope, "podinfo", namespace="default", interval="15m", timeout="5m", chart="podinfo", chart_version="6.5.*",
+            chart_source=repo, chart_interval="5m", release_name="podinfo",
+            install=HelmReleaseInstall(remediation=InstallRemediation(retries=3)),
+            upgrade=HelmReleaseUpgrade(remediation=UpgradeRemediation(retries=3)), test=HelmReleaseTest(enable=True),
+            drift_detection=DriftDetection(mode="enabled", ignore=[IgnoreRule(paths=["/spec/replicas"], target=PatchTarget(kind="Deployment"))]),
+            values={"replicaCount": 2},
+        )
+    ]  # fmt: skip
+
+
+def _chart_ref_example(kind: str) -> Any:
+    def build(scope: cdk8s.Chart) -> list[dict[str, Any]]:
+        source = ObjectRef(kind=kind, name="podinfo", namespace="default")
+        return [_release(scope, "podinfo", namespace="default", interval="10m", chart_ref=source, values={"replicaCount": 2})]
+
+    return build
+
+
+def _dependencies(ready_expr: str | None, values: dict[str, Any] | None) -> Any:
+    def build(scope: cdk8s.Chart) -> list[dict[str, Any]]:
+        common: dict[str, Any] = {"namespace": "default", "chart": "podinfo", "chart_source": HELM_REPO, "values": values or {}}
+        backend = HelmRelease(scope, "backend", **common)
+        dependency = backend if ready_expr is None else HelmReleaseDependsOn.of(backend, ready_expr=ready_expr)
+        return [backend.manifest, _release(scope, "frontend", **common, depends_on=[dependency])]
+
+    return build
+
+
+def _fragment(**options: Any) -> Any:
+    def build(scope: cdk8s.Chart) -> list[dict[str, Any]]:
+        return [_release(scope, "app", chart="podinfo", chart_source=HELM_REPO, **options)]
+
+    return build
+
+
+READY_EXPR = (
+    "dep.spec.values.app.version == self.spec.values.app.version && "
+    "dep.status.conditions.filter(e, e.type == 'Ready').all(e, e.status == 'True') && "
+    "dep.metadata.generation == dep.status.observedGeneration\n"
+)
+DRIFT_PATCH = "- op: add\n  path: /metadata/annotations/helm.toolkit.fluxcd.io~1driftDetection\n  value: disabled\n"
+LABEL_PATCH = "- op: add\n  path: /metadata/labels/environment\n  value: production\n"
+
+#: Example number -> (rebuild, whether the example is a whole object or shows only some fields).
+EXAMPLES: dict[int, tuple[Any, bool]] = {
+    1: (_example_1, True),
+    2: (_chart_ref_example("OCIRepository"), True),
+    3: (_chart_ref_example("HelmChart"), True),
+    4: (_dependencies(None, None), False),
+    5: (_dependencies(READY_EXPR, {"app": {"version": "v1.2.3"}}), False),
+    6: (_fragment(values_from=[
+        ValuesReference(kind="ConfigMap", name="prod-env-values", values_key="values-prod.yaml"),
+        ValuesReference(kind="Secret", name="prod-tls-values", values_key="crt", target_path="tls.crt", optional=True),
+        ValuesReference(kind="ConfigMap", name="app-config-source", values_key="application.yml", target_path="externalConfig.application\\.yml.content", literal=True),
+    ]), False),
+    7: (_fragment(values={"replicaCount": 2}), False),
+    8: (_fragment(post_render_strategy="combined"), False),
+    9: (_fragment(test=HelmReleaseTest(enable=True, ignore_failures=True)), False),
+    10: (_fragment(test=HelmReleaseTest(enable=True, filters=[
+        TestFilter(name="my-release-test-connection", exclude=False), TestFilter(name="my-release-test-migration", exclude=True),
+    ])), False),
+    11: (_fragment(drift_detection=DriftDetection(mode="enabled", ignore=[IgnoreRule(paths=["/spec/replicas"])])), False),
+    12: (_fragment(drift_detection=DriftDetection(ignore=[IgnoreRule(paths=["/spec/replicas"], target=PatchTarget(kind="Deployment"))])), False),
+    13: (_fragment(post_renderers=[PostRenderer(kustomize=KustomizePostRenderer(patches=[
+        Patch(patch=DRIFT_PATCH, target=PatchTarget(version="v1", kind="Deployment", name="my-app")),
+    ]))]), False),
+    14: (_fragment(post_renderers=[PostRenderer(kustomize=KustomizePostRenderer(
+        patches=[Patch(patch=LABEL_PATCH, target=PatchTarget(version="v1", kind="Deployment", name="metrics-server"))],
+        images=[Image(name="docker.io/bitnami/metrics-server", new_name="docker.io/bitnami/metrics-server", new_tag="0.4.1-debian-10-r54")],
+    ))]), False),
+    15: (_fragment(wait_strategy=WaitStrategy(name="poller")), False),
+    16: (lambda scope: [_release(
+        scope, "sealed-secrets", namespace=None, interval="10m", chart_ref=ObjectRef(kind="OCIRepository", name="sealed-secrets-chart"),
+        values={"replicaCount": 2}, health_check_exprs=[HealthCheckExpr(
+            api_version="bitnami.com/v1alpha1", kind="SealedSecret",
+            failed="status.conditions.filter(e, e.type == 'Synced').all(e, e.status == 'False')",
+            current="status.conditions.filter(e, e.type == 'Synced').all(e, e.status == 'True')",
+        )],
+    )], True),
+    19: (lambda scope: [_release(
+        scope, "webapp", namespace="apps", release_name="webapp", chart_ref=ObjectRef(kind="OCIRepository", name="webapp-chart"),
+        interval="30m", drift_detection="enabled",
+        install=HelmReleaseInstall(strategy=InstallStrategy(name="RetryOnFailure", retry_interval="5m")),
+        upgrade=HelmReleaseUpgrade(crds="CreateReplace", strategy=UpgradeStrategy(name="RetryOnFailure", retry_interval="5m")),
+        values_from=[ValuesReference(kind="ConfigMap", name="webapp-values"), ValuesReference(kind="Secret", name="webapp-secret-values")],
+    )], True),
+    20: (lambda scope: [_release(
+        scope, "my-operator", namespace="default", interval="15m", chart="my-operator", chart_version="1.0.1",
+        chart_source=ObjectRef(kind="HelmRepository", name="my-operator-repo"), chart_interval="5m",
+        install=HelmReleaseInstall(crds="CreateReplace"), upgrade=HelmReleaseUpgrade(crds="CreateReplace"),
+    )], True),
+    22: (lambda scope: [_release(
+        scope, "podinfo", namespace="webapp", service_account_name="webapp-reconciler", interval="15m", chart="podinfo", chart_source=HELM_REPO,
+    )], True),
+    # the example leaves out the required interval, so only the fields it shows are compared
+    23: (lambda scope: [_release(
+        scope, "kube-prometheus-stack", namespace="capi-stage", kube_config=KubeConfig(secret_ref="stage-kubeconfig"), chart="prometheus",
+        chart_version=">=4.0.0 <5.0.0", chart_source=ObjectRef(kind="HelmRepository", name="prometheus-community"),
+        install=HelmReleaseInstall(remediation=InstallRemediation(retries=-1)),
+    )], False),
+    25: (_fragment(suspend=True), False),
+}  # fmt: skip
+#: Examples with no HelmRelease spec to rebuild, and why.
+NOT_REBUILT = {
+    17: "a Secret", 18: "not YAML (an ellipsis stands for fields)", 21: "RBAC objects", 24: "not YAML (an ellipsis stands for fields)",
+    26: "its only field is commented out", 27: "labels of a ConfigMap or Secret", 28: "an Event", 29: "status only", 30: "status only",
+}  # fmt: skip
+
+
+def test_every_example_of_the_api_docs_is_rebuilt_or_said_why_not() -> None:
+    assert len(_doc_blocks()) == 30
+    assert sorted({*EXAMPLES, *NOT_REBUILT}) == list(range(1, 31))
+
+
+@pytest.mark.parametrize("block", sorted(EXAMPLES))
+def test_the_api_docs_example_is_rebuilt_field_by_field(block: int, crds: list[dict[str, Any]]) -> None:
+    # GIVEN the HelmReleases of one example of helm-controller's API docs
+    build, whole = EXAMPLES[block]
+    documented = _doc_releases(block)
+    # WHEN the constructs rebuild them
+    scope = cdk8s.Chart(cdk8s.Testing.app(), "docs")
+    built = build(scope)
+    assert len(built) == len(documented)
+    for ours, theirs in zip(built, documented, strict=True):
+        ours_fields, their_fields = _as_stored(ours, crds), _as_stored(theirs, crds)
+        # THEN every field the docs show is ours, with the same value; a whole object has no field more
+        if whole:
+            assert ours_fields == their_fields
+        else:
+            assert {path: ours_fields.get(path, "<missing>") for path in their_fields if path.startswith("spec.")} == {
+                path: value for path, value in their_fields.items() if path.startswith("spec.")
+            }
+    # AND what we emit passes the CRD schema and CEL rules
+    assert validate_objects(built, crds=crds) == [] and cel_problems(built, crds) == []

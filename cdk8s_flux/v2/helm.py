@@ -355,15 +355,20 @@ class HelmReleaseUpgrade(SpecObject):
 
 @dataclass(frozen=True)
 class TestFilter:
-    """One Helm test by name (``spec.test.filters``): run only the named tests, or all but the excluded ones."""
+    """One Helm test by name (``spec.test.filters``): run only the named tests, or all but the excluded ones.
+
+    exclude: leave this test out; unset (or false), run it. Written as given.
+    """
 
     __test__ = False  # not a pytest test class, despite the name
 
     name: str
-    exclude: bool = False
+    exclude: bool | None = None
 
     def to_spec(self, where: str) -> dict[str, Any]:
-        return compact({"name": validation.string(f"{where}.name", self.name, max_length=253), "exclude": flag(f"{where}.exclude", self.exclude)})
+        return compact(
+            {"name": validation.string(f"{where}.name", self.name, max_length=253), "exclude": optional(validation.boolean, f"{where}.exclude", self.exclude)}
+        )
 
 
 @dataclass(frozen=True)
