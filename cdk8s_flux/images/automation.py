@@ -14,7 +14,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import cdk8s
 import jsii
@@ -25,6 +25,7 @@ from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.images.checks import PIN_ANNOTATION, problems
 from cdk8s_flux.images.pins import COMMAND_ENVIRONMENT, ImagePins
 from cdk8s_flux.images.setters import Setter
+from cdk8s_flux.props import keyword_options, resolve_props
 from cdk8s_flux.target import repo_path
 from cdk8s_flux.v2.image import ImagePolicy, ImageRepository, ImageUpdateAutomation, Policy, TagFilter
 from cdk8s_flux.v2.resource import DEFAULT_NAMESPACE, ObjectRef
@@ -66,9 +67,14 @@ class ImageAutomationProps:
 class ImageAutomation(Construct):
     """Automation for one pinned image: its ImageRepository, its ImagePolicy and the marker its entry carries."""
 
+    @overload
+    def __init__(self, scope: Construct, id: str, props: ImageAutomationProps) -> None: ...
+    @overload
+    @keyword_options(ImageAutomationProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
     def __init__(self, scope: Construct, id: str, props: ImageAutomationProps | None = None, **options: Any) -> None:
         super().__init__(scope, id)
-        props = props if props is not None else ImageAutomationProps(**options)
+        props = resolve_props("ImageAutomation", ImageAutomationProps, props, options)
         self.props = props
         self.entry = props.entry if props.entry is not None else id
         name = props.name if props.name is not None else self.entry
@@ -144,11 +150,19 @@ class ImageUpdatesProps:
 class ImageUpdates(Construct):
     """The ImageUpdateAutomation that commits new image pins to a source repository."""
 
+    @overload
+    def __init__(self, scope: Construct, id: str, props: ImageUpdatesProps) -> None: ...
+    @overload
+    @keyword_options(ImageUpdatesProps)
+    def __init__(self, scope: Construct, id: str, /) -> None: ...
     def __init__(self, scope: Construct, id: str, props: ImageUpdatesProps | None = None, **options: Any) -> None:
         super().__init__(scope, id)
-        props = props if props is not None else ImageUpdatesProps(**options)
+        props = resolve_props("ImageUpdates", ImageUpdatesProps, props, options)
         self.props = props
         pins = list(props.pins)
+        for i, one in enumerate(pins):
+            if not isinstance(one, ImagePins):
+                raise ValidationError(f"pins[{i}]", one, "not ImagePins", "pass pins=[ImagePins.load('images.yaml')]")
         path = repo_path("update_path", props.update_path if props.update_path is not None else _common_path(pins))
         if props.update_path is not None:
             for one in pins:
