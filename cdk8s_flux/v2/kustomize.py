@@ -415,7 +415,7 @@ def _with_api_version(value: object, ref: dict[str, str]) -> dict[str, str]:
     return ref
 
 
-def _dependency(item: object, where: str, namespace: str) -> dict[str, str]:
+def _dependency(item: object, where: str, namespace: str | None) -> dict[str, str]:
     out = name_ref(item, where, _DEPENDENCIES, namespace)
     if isinstance(item, DependsOn) and item.ready_expr is not None:
         out["readyExpr"] = item.ready_expr

@@ -118,7 +118,7 @@ class GitRepositoryInclude:
     from_path: str | None = None
     to_path: str | None = None
 
-    def to_spec(self, namespace: str) -> dict[str, Any]:
+    def to_spec(self, namespace: str | None) -> dict[str, Any]:
         """``spec.include[]``; the repository must be in ``namespace``, the including one's."""
         return compact(
             {
