@@ -103,3 +103,18 @@ def test_a_bad_setter_is_an_error_naming_the_line(marker: str) -> None:
 )
 def test_image_references_split_as_a_policy_reports_them(text: str, ref: ImageRef) -> None:
     assert ImageRef.parse(text) == ref and str(ref) == text
+
+
+def test_images_set_of_each_policy_gives_the_controllers_expected_files(tmp_path: Path) -> None:
+    # GIVEN a copy of the controller's original files
+    from cli import run_cli
+
+    work = tmp_path / "repo"
+    shutil.copytree(DATA / "original", work, symlinks=True)
+    # WHEN `images set` sets each policy of the controller's test to its latest image
+    for (namespace, name), ref in LATEST.items():
+        result = run_cli("images", "set", f"{namespace}:{name}", str(ref), "--path", str(work))
+        assert result.returncode == 0, result.stderr
+    # THEN the files it changed are the expected ones byte for byte, and the others are untouched
+    expected, original, now = _files(DATA / "expected"), _files(DATA / "original"), _files(work)
+    assert now == {**original, **expected}

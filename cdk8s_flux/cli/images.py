@@ -19,6 +19,7 @@ ImagePins.load and Flux updates; see docs/v2-image-automation.md.
   init   write the pins file with an entry and marker for every ImageAutomation
          the app defines (entries already there are kept as they are)
   set    set an entry to an image, as the controller would: only the marked values change
+         (or, given a policy NAMESPACE:NAME, every marker of it in the YAML files under --path)
   check  the checks synth runs: every marker names a policy the app defines, every
          automated image has its entry, repositories match, no automation writes
          the branch publish owns
@@ -84,13 +85,25 @@ def _init(args: argparse.Namespace) -> int:
 
 def _set(args: argparse.Namespace) -> int:
     from cdk8s_flux.images.pins import set_image
+    from cdk8s_flux.images.setters import ImageRef, Setter, update_tree
 
-    path = _pins_path(args, None)
-    changes = set_image(path, args.entry, args.image)
+    if ":" in args.entry:
+        # A policy: every marker of it in the YAML files under PATH, as the controller's run would set them.
+        setter = Setter.parse(args.entry, "NAME")
+        if setter.field is not None:
+            raise v.UsageError(f"NAME {args.entry!r} names a part of the image. Fix: give the policy as NAMESPACE:NAME; its :name, :tag and :digest markers follow")
+        path = Path(args.path or ".")
+        if not path.exists():
+            raise v.UsageError(f"--path {str(path)!r} does not exist. Fix: give the folder or file the ImageUpdateAutomation's update.path names")
+        changes = [f"{c.file}: {c.setter}: {c.old} -> {c.new}" for c in update_tree(path, {setter.policy: ImageRef.parse(args.image)})]
+    else:
+        if args.path:
+            raise v.UsageError("--path is for a policy (NAMESPACE:NAME). Fix: give the pins file with --pins, or name the policy")
+        changes = set_image(_pins_path(args, None), args.entry, args.image)
     for line in changes:
         print(line)
     if not changes:
-        v.progress(f"{path}: {args.entry} already pins {args.image}")
+        v.progress(f"{args.entry} already at {args.image}: nothing changed")
     return v.EXIT_OK
 
 
@@ -118,9 +131,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     init.add_argument("--split", action="store_true", help="write name and tag with their own markers instead of one image line")
     init.set_defaults(run=_init)
     set_ = v.add_command(actions, "set", "set an entry to an image, as the image-automation-controller would", _DESCRIPTION)
-    set_.add_argument("entry", metavar="NAME", help="the entry, as the app reads it (pins['NAME'])")
+    set_.add_argument("entry", metavar="NAME", help="the pins entry (pins['NAME']), or an ImagePolicy as NAMESPACE:NAME")
     set_.add_argument("image", metavar="IMAGE", help="the image, REPOSITORY:TAG or REPOSITORY:TAG@sha256:DIGEST")
-    set_.add_argument("--pins", metavar="FILE", help="the pins file (default: ./images.yaml)")
+    set_.add_argument("--pins", metavar="FILE", help="the pins file, for an entry (default: ./images.yaml)")
+    set_.add_argument("--path", metavar="PATH", help="for a policy: the YAML file or folder to update, as update.path (default: .)")
     set_.set_defaults(run=_set)
     check = v.add_command(actions, "check", "run the image automation checks of synth alone", _DESCRIPTION)
     v.add_app_arguments(check)
