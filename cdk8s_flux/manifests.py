@@ -231,6 +231,10 @@ class _SafeLoader(_Loader):
             )
 
 
+# PyYAML resolves a plain "=" to YAML 1.1's value type, which it cannot construct; go-yaml reads it as the string "=".
+_SafeLoader.add_constructor("tag:yaml.org,2002:value", yaml.constructor.SafeConstructor.construct_yaml_str)
+
+
 def _unreadable(node: yaml.Node, exc: Exception) -> str:
     """What is wrong with a scalar Python cannot make; never its text (it may be a Secret value)."""
     if node.tag == "tag:yaml.org,2002:int":

@@ -119,3 +119,9 @@ def test_documents_know_the_lines_of_their_fields() -> None:
     first, second = read_documents("---\n" + HEAD + "data:\n  a: '1'\n---\n" + HEAD + "data:\n  items: [x, y]\n")
     assert (first.line, first.line_of(("data", "a")), first.line_of(("data", "nope"))) == (2, 6, 5)
     assert (second.line, second.line_of(("data", "items", 1))) == (8, 12)
+
+
+def test_a_plain_equals_sign_is_a_string_as_go_yaml_reads_it() -> None:
+    # GIVEN "=" as a plain scalar (YAML 1.1's value type, which PyYAML resolves but cannot make)
+    (obj,) = load_documents(HEAD + "data: {operator: =}\n", "equals.yaml")
+    assert obj["data"] == {"operator": "="}
