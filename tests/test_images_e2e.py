@@ -26,6 +26,7 @@ MAIN = textwrap.dedent(
     code = GitRepository(flux, "app-source", url=URL, ref=GitRepositoryRef(branch="main"))
     ImageUpdates(flux, "app-images", source=code, pins=[pins], author_email="flux@example.com", author_name="Flux",
                  {push}message_template="Update images")
+    {extra}
     web = cdk8s.Chart(app, "web")
     api_object(web, "deployment", {{
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {{"name": "web", "namespace": "web"}},
@@ -39,12 +40,12 @@ PINS = 'images:\n  web:\n    image: ghcr.io/example/web:1.0.0 # {"$imagepolicy":
 DEPLOYMENT = "dist/web/deployment_web_web.yaml"
 
 
-def _app(world: GitWorld, remote: Path, push: str = "") -> Path:
+def _app(world: GitWorld, remote: Path, push: str = "", extra: str = "") -> Path:
     repo = world.root / "source"
     repo.mkdir()
     world.git("init", "--quiet", "--initial-branch", "main", str(repo))
     (repo / "cdk8s.yaml").write_text("app: python main.py\n")
-    (repo / "main.py").write_text(MAIN.format(push=push))
+    (repo / "main.py").write_text(MAIN.format(push=push, extra=extra))
     (repo / "images.yaml").write_text(PINS)
     (repo / ".gitignore").write_text("__pycache__/\n")
     world.git("add", "-A", cwd=repo)
@@ -105,6 +106,25 @@ def test_init_writes_the_entry_and_marker_of_each_automation(world: GitWorld) ->
     assert result.returncode == 0, result.stderr
     text = (repo / "images.yaml").read_text()
     assert text.endswith(PINS) and text.startswith("# Image pins")
+    assert run_cli("images", "check", cwd=repo, env=world.env).returncode == 0
+
+
+def test_init_adds_the_missing_entries_and_keeps_the_others_byte_for_byte(world: GitWorld) -> None:
+    # GIVEN a pins file with its own comments, and an app that automates one more image
+    remote = world.bare_remote()
+    extra = 'ImageAutomation(flux, "api", pins=pins, image="ghcr.io/example/api", policy=SemverPolicy(range="2.x"))'
+    repo = _app(world, remote, extra=extra)
+    (repo / "images.yaml").write_text("# pinned by hand, then by Flux\n" + PINS)
+    # WHEN init adds its entry with name and tag apart
+    result = run_cli("images", "init", "--split", "--tag", "2.0.0", cwd=repo, env=world.env)
+    # THEN the old text is kept and the new entry carries a marker per part
+    assert result.returncode == 0, result.stderr
+    assert (repo / "images.yaml").read_text() == (
+        "# pinned by hand, then by Flux\n" + PINS + "  api:\n"
+        '    name: ghcr.io/example/api # {"$imagepolicy": "flux-system:api:name"}\n'
+        '    tag: 2.0.0 # {"$imagepolicy": "flux-system:api:tag"}\n'
+    )
+    assert "set the image it runs now with 'cdk8s-flux images set api IMAGE'" in result.stderr
     assert run_cli("images", "check", cwd=repo, env=world.env).returncode == 0
 
 
