@@ -30,6 +30,7 @@ from cdk8s_flux.v2 import (
     HelmRelease,
     IgnoreRule,
     Image,
+    KubeConfig,
     Kustomization,
     KustomizationProps,
     ObjectRef,
@@ -412,3 +413,15 @@ def test_placeholders_where_flux_substitutes(crds: list[dict[str, Any]]) -> None
     # AND a path that cannot become a ./ path is still refused
     with pytest.raises(ValidationError, match="begin with './'"):
         KustomizationProps(source=SOURCE, path="${base}/apps")
+
+
+def test_extra_spec_merges_into_the_nested_objects_and_refuses_a_modelled_leaf() -> None:
+    # GIVEN a field a newer Flux might add under kubeConfig.secretRef, beside the modelled name and key
+    props = KustomizationProps(source=SOURCE, kube_config=KubeConfig(secret_ref="edge"), extra_spec={"kubeConfig": {"secretRef": {"optional": True}}})
+    # THEN it is merged in, not refused
+    assert props.spec["kubeConfig"] == {"secretRef": {"name": "edge", "optional": True}}
+    # AND a leaf the props write names the argument that writes it
+    with pytest.raises(ValidationError, match=r"post_build=PostBuild\(substitute_strategy=\.\.\.\)"):
+        KustomizationProps(source=SOURCE, extra_spec={"postBuild": {"substituteStrategy": "Always"}})
+    with pytest.raises(ValidationError, match="kube_config_secret_ref="):
+        KustomizationProps(source=SOURCE, extra_spec={"kubeConfig": {"secretRef": {"name": "edge"}}})

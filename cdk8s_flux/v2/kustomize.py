@@ -31,6 +31,7 @@ from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
     ObjectRef,
+    SpecObject,
     accepts,
     camel_case,
     compact,
@@ -75,13 +76,15 @@ def cel_expression(field_name: str, value: object) -> str:
 
 
 @dataclass(frozen=True)
-class Decryption:
+class Decryption(SpecObject):
     """Decrypt SOPS-encrypted files before applying (``spec.decryption``).
 
     provider: ``sops``, the only one. secret_ref: the Secret with the age, GPG or
     cloud KMS keys. service_account_name: whose workload identity reaches a
     cloud KMS instead.
     """
+
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"secret_ref": "secretRef.name"}
 
     provider: str = "sops"
     secret_ref: str | None = None
@@ -219,7 +222,7 @@ class SubstituteReference:
 
 
 @dataclass(frozen=True)
-class PostBuild:
+class PostBuild(SpecObject):
     """Variable substitution after kustomize build: ``${var}`` from substitute and substitute_from.
 
     substitute: variables given here; they win over substitute_from, whose
@@ -308,13 +311,15 @@ class IgnoreRule:
 
 
 @dataclass(frozen=True)
-class KubeConfig:
+class KubeConfig(SpecObject):
     """Apply to another cluster (``spec.kubeConfig``): a kubeconfig in a Secret, or a cloud cluster named in a ConfigMap.
 
     secret_ref: the Secret with the kubeconfig; key: its key (Flux's default
     ``value``). config_map_ref: a ConfigMap with ``provider``, ``cluster``,
     ``address`` ... for workload identity. One of secret_ref and config_map_ref.
     """
+
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"secret_ref": "secretRef.name", "key": "secretRef.key", "config_map_ref": "configMapRef.name"}
 
     secret_ref: str | None = None
     key: str | None = None
@@ -360,7 +365,7 @@ class DependsOn(ObjectRef):
 
 
 @dataclass(frozen=True)
-class CommonMetadata:
+class CommonMetadata(SpecObject):
     """Labels and annotations Flux adds to every object it applies."""
 
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -466,7 +471,7 @@ class KustomizationProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "Kustomization"
-    SPEC_KEYS: ClassVar[dict[str, str]] = {"source": "sourceRef", "kube_config_secret_ref": "kubeConfig", "kube_config": "kubeConfig"}
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"source": "sourceRef", "kube_config_secret_ref": "kubeConfig.secretRef.name"}
 
     source: KustomizationSource
     path: str | Var | None = "./"

@@ -150,6 +150,7 @@ class ProviderProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "Provider"
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"secret_ref": "secretRef.name", "cert_secret_ref": "certSecretRef.name", "proxy_secret_ref": "proxySecretRef.name"}
 
     type: str
     address: str | None = None
@@ -241,7 +242,7 @@ class AlertProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "Alert"
-    SPEC_KEYS: ClassVar[dict[str, str]] = {"provider": "providerRef"}
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"provider": "providerRef.name"}
 
     provider: ProviderReference
     event_sources: Sequence[EventSource]
@@ -368,6 +369,7 @@ class ReceiverProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "Receiver"
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"secret_ref": "secretRef.name"}
 
     type: str
     resources: Sequence[EventSource]

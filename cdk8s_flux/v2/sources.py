@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeAlias, overload, runtime_checkable
 
@@ -26,6 +26,7 @@ from cdk8s_flux.v2.resource import (
     FluxObjectProps,
     FluxResource,
     ObjectRef,
+    SpecObject,
     accepts,
     compact,
     flag,
@@ -68,7 +69,7 @@ def _exclusive(field_name: str, chosen: dict[str, Any], allowed: tuple[frozenset
 
 
 @dataclass(frozen=True)
-class GitRepositoryRef:
+class GitRepositoryRef(SpecObject):
     """What a GitRepository checks out: one of branch, tag, semver, name or commit (commit may go with branch).
 
     branch: its latest commit. tag: a tag. semver: the highest tag in a range.
@@ -130,8 +131,10 @@ class GitRepositoryInclude:
 
 
 @dataclass(frozen=True)
-class GitVerification:
+class GitVerification(SpecObject):
     """Verify the OpenPGP signature of the commit or tag (``spec.verify``) with the keys of a Secret."""
+
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"secret_ref": "secretRef.name"}
 
     secret_ref: str
     mode: str | None = None
@@ -153,13 +156,15 @@ class OIDCIdentity:
 
 
 @dataclass(frozen=True)
-class Verification:
+class Verification(SpecObject):
     """Verify signatures of an OCI artifact or Helm chart with cosign or notation (``spec.verify``).
 
     provider: ``cosign`` (default) or ``notation``. secret_ref: the public keys
     (cosign) or trust policy and certificates (notation, required). match_oidc_identity:
     keyless cosign identities. trusted_root_secret_ref: OCIRepository only.
     """
+
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"secret_ref": "secretRef.name", "match_oidc_identity": "matchOIDCIdentity", "trusted_root_secret_ref": "trustedRootSecretRef.name"}
 
     provider: str = "cosign"
     secret_ref: str | None = None
@@ -206,7 +211,7 @@ class Verification:
 
 
 @dataclass(frozen=True)
-class OCIRepositoryRef:
+class OCIRepositoryRef(SpecObject):
     """Which artifact an OCIRepository pulls: a tag, a semver range (optionally filtered), or a digest.
 
     A tag may go with its digest (``tag@digest``, as Renovate pins): Flux pulls the
@@ -241,7 +246,7 @@ class OCIRepositoryRef:
 
 
 @dataclass(frozen=True)
-class LayerSelector:
+class LayerSelector(SpecObject):
     """Which layer of the OCI artifact to use (``spec.layerSelector``).
 
     media_type: the layer's media type (Flux: the first layer). operation:
@@ -287,13 +292,15 @@ class AccessControl(Protocol):
 
 
 @dataclass(frozen=True)
-class BucketSTS:
+class BucketSTS(SpecObject):
     """Fetch temporary credentials for a Bucket from a Security Token Service (``spec.sts``).
 
     provider: ``aws`` (with Bucket provider aws) or ``ldap`` (with generic).
     endpoint: the service's ``http(s)://`` URL. secret_ref (``username`` and
     ``password``) and cert_secret_ref (``tls.crt``/``tls.key``/``ca.crt``): ldap only.
     """
+
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"secret_ref": "secretRef.name", "cert_secret_ref": "certSecretRef.name"}
 
     provider: str
     endpoint: str
@@ -343,6 +350,7 @@ class GitRepositoryProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "GitRepository"
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"secret_ref": "secretRef.name", "proxy_secret_ref": "proxySecretRef.name"}
 
     url: str
     ref: GitRepositoryRef | None = None
@@ -426,6 +434,7 @@ class OCIRepositoryProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "OCIRepository"
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"secret_ref": "secretRef.name", "cert_secret_ref": "certSecretRef.name", "proxy_secret_ref": "proxySecretRef.name"}
 
     url: str
     ref: OCIRepositoryRef | None = None
@@ -510,6 +519,7 @@ class HelmRepositoryProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "HelmRepository"
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"secret_ref": "secretRef.name", "cert_secret_ref": "certSecretRef.name"}
 
     url: str
     type: str | None = None
@@ -592,8 +602,7 @@ class HelmChartProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "HelmChart"
-
-    SPEC_KEYS: ClassVar[dict[str, str]] = {"source": "sourceRef"}
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"source": "sourceRef"}
 
     chart: str
     source: HelmChartSource
@@ -661,6 +670,7 @@ class BucketProps(FluxObjectProps):
     """
 
     KIND: ClassVar[str] = "Bucket"
+    SPEC_KEYS: ClassVar[Mapping[str, str | tuple[str, ...]]] = {"secret_ref": "secretRef.name", "cert_secret_ref": "certSecretRef.name", "proxy_secret_ref": "proxySecretRef.name"}
 
     bucket_name: str | Var
     endpoint: str
