@@ -22,8 +22,9 @@ import yaml
 from cli import run_cli
 from gitfixtures import GitWorld, world  # noqa: F401  (fixtures)
 
+from cdk8s_flux.images import ImagePins
 from cdk8s_flux.images.checks import problems as image_problems
-from cdk8s_flux.images.pins import ImagePins
+from cdk8s_flux.substitution import placeholders
 from cdk8s_flux.validate import validate_objects
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,6 +208,36 @@ def test_every_reference_resolves_to_an_object_of_the_output(dists: dict[str, Pa
             assert (dists[cluster] / folder / "kustomization.yaml").is_file(), obj["spec"]["path"]
 
 
+def strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+@pytest.mark.parametrize("cluster", CLUSTERS)
+def test_post_build_variables_appear_only_where_flux_substitutes_them(dists: dict[str, Path], cluster: str) -> None:
+    # GIVEN each chart folder and the Kustomization that applies it
+    kustomizations = {
+        obj["spec"]["path"].removeprefix(f"./clusters/{cluster}/"): obj["spec"]
+        for _, obj in read(dists[cluster])
+        if obj["kind"] == "Kustomization" and obj["spec"]["sourceRef"]["name"] == "flux-system"
+    }
+    used: dict[str, set[str]] = {}
+    for file, obj in read(dists[cluster]):
+        variables = {var.name for value in strings(obj) for var in placeholders(value)}
+        if variables and not is_install(obj):  # the install's CRDs opt out of substitution by annotation
+            used.setdefault(file.split("/")[0], set()).update(variables)
+    # THEN only the apps folder uses variables, and its Kustomization sets each of them
+    assert used == {"apps": {"cluster_name"}}
+    assert set(kustomizations["apps"]["postBuild"]["substitute"]) == used["apps"]
+    assert all("postBuild" not in spec for folder, spec in kustomizations.items() if folder != "apps")
+
+
 def test_the_image_pins_file_is_what_image_automation_updates(dists: dict[str, Path]) -> None:
     # GIVEN the pins file and the staging objects
     pins = ImagePins.load(EXAMPLE / "images.yaml")
@@ -322,6 +353,11 @@ OURS_DIFFER: dict[str, dict[str, str]] = {
     "Kustomization flux-system/monitoring-controllers": {".spec.path": "the chart's folder of this cluster's layout"},
     "Kustomization flux-system/monitoring-configs": {".spec.sourceRef": "the upstream repository itself, at the commit tests/data holds"},
 }
+#: Where one cluster's objects differ besides.
+CLUSTER_DIFFERS = {
+    "staging": {"HelmRelease podinfo/podinfo": {".spec.test": "test.enable false is Flux's default, which the constructs leave out"}},
+    "production": {},
+}
 OURS_DIFFER["Kustomization flux-system/apps"].update({
     ".spec.wait": "health checks on podinfo's HelmRelease instead (Flux ignores healthChecks when wait is set)",
     ".spec.healthChecks": "as .spec.wait",
@@ -334,6 +370,7 @@ OURS_DIFFER["Kustomization flux-system/apps"].update({
 def test_rebuilds_the_upstream_objects_field_by_field(dists: dict[str, Path], cluster: str) -> None:
     # GIVEN the upstream objects of this cluster (built by kustomize as Flux builds them) and ours
     ours = {key(obj): obj for _, obj in read(dists[cluster])}
+    expected = {label: {**paths, **CLUSTER_DIFFERS[cluster].get(label, {})} for label, paths in OURS_DIFFER.items()}
     found: dict[str, dict[str, str]] = {}
     for upstream in upstream_objects(cluster):
         kind, namespace, name = key(upstream)
@@ -341,14 +378,14 @@ def test_rebuilds_the_upstream_objects_field_by_field(dists: dict[str, Path], cl
         # THEN each is in the output, under the same kind, namespace and name
         assert (kind, namespace, name) in ours, label
         # AND differs only where OURS_DIFFER says, for the reason it gives
-        allowed = OURS_DIFFER.get(label, {})
+        allowed = expected.get(label, {})
         changed = {}
         for path in differences(upstream, ours[key(upstream)]):
             listed = [a for a in allowed if path == a or path.startswith(a + ".")]
             changed[listed[0] if listed else path] = allowed[listed[0]] if listed else "NOT EXPECTED"
         if changed:
             found[label] = changed
-    assert found == OURS_DIFFER
+    assert found == expected
 
 
 def test_the_kube_state_metrics_config_is_upstreams_file_unmodified() -> None:

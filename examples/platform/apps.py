@@ -7,10 +7,10 @@ from typing import Any
 import cdk8s
 from clusters import Cluster
 from constructs import Construct
-from infrastructure import RETRY_ON_FAILURE, namespace
+from infrastructure import RETRY_INSTALL, RETRY_UPGRADE, namespace
 
 from cdk8s_flux.substitution import Var
-from cdk8s_flux.v2 import HelmRelease, HelmRepository
+from cdk8s_flux.v2 import HelmRelease, HelmReleaseTest, HelmRepository
 
 NAMESPACE = "podinfo"
 #: What both clusters share (apps/base of the upstream example); the cluster adds the host name.
@@ -42,11 +42,10 @@ class Apps(cdk8s.Chart):
             # Filled in by Flux when it applies the folder (the apps Kustomization's postBuild).
             "ui": {"message": Var("cluster_name")},
         }
-        # extra_spec: Helm tests have no typed field yet
-        tests = {} if cluster.podinfo_tests is None else {"test": {"enable": cluster.podinfo_tests}}
         self.podinfo = HelmRelease(
             self, "podinfo", namespace=NAMESPACE, interval="50m", release_name="podinfo",
             chart="podinfo", chart_source=repository, chart_version=cluster.podinfo_chart, values=values,
-            extra_spec={**RETRY_ON_FAILURE, **tests},
+            install=RETRY_INSTALL, upgrade=RETRY_UPGRADE,
+            test=None if cluster.podinfo_tests is None else HelmReleaseTest(enable=cluster.podinfo_tests),
         )  # fmt: skip
         self.releases = (self.podinfo,)

@@ -6,13 +6,22 @@ import cdk8s
 from constructs import Construct
 
 from cdk8s_flux.kube import api_object
-from cdk8s_flux.v2 import HelmRelease, LayerSelector, OCIRepository, OCIRepositoryRef
+from cdk8s_flux.v2 import (
+    HelmRelease,
+    HelmReleaseInstall,
+    HelmReleaseUpgrade,
+    InstallStrategy,
+    LayerSelector,
+    OCIRepository,
+    OCIRepositoryRef,
+    UpgradeStrategy,
+)
 
 #: Flux takes the chart's tarball out of the OCI artifact, the layer Helm pushes.
 HELM_CHART_LAYER = LayerSelector(media_type="application/vnd.cncf.helm.chart.content.v1.tar+gzip", operation="copy")
-#: Flux retries a failed install or upgrade at the next interval instead of rolling back (extra_spec:
-#: HelmReleaseProps has no typed field for the strategy yet).
-RETRY_ON_FAILURE = {"install": {"strategy": {"name": "RetryOnFailure"}}, "upgrade": {"strategy": {"name": "RetryOnFailure"}}}
+#: A failed install or upgrade is tried again later, without uninstalling or rolling back first.
+RETRY_INSTALL = HelmReleaseInstall(strategy=InstallStrategy(name="RetryOnFailure"))
+RETRY_UPGRADE = HelmReleaseUpgrade(strategy=UpgradeStrategy(name="RetryOnFailure"))
 #: The label the platform team's namespaces carry.
 SRE_TENANT = {"toolkit.fluxcd.io/tenant": "sre-team"}
 
@@ -34,7 +43,8 @@ class InfraControllers(cdk8s.Chart):
         )  # fmt: skip
         self.cert_manager = HelmRelease(
             self, "cert-manager", namespace="cert-manager", interval="12h", chart_ref=cert_manager_chart,
-            values={"crds": {"enabled": True, "keep": False}, "config": {"enableGatewayAPI": True}}, extra_spec=RETRY_ON_FAILURE,
+            values={"crds": {"enabled": True, "keep": False}, "config": {"enableGatewayAPI": True}},
+            install=RETRY_INSTALL, upgrade=RETRY_UPGRADE,
         )  # fmt: skip
 
         namespace(self, "envoy-gateway-system", SRE_TENANT)
@@ -44,6 +54,6 @@ class InfraControllers(cdk8s.Chart):
         )  # fmt: skip
         self.envoy_gateway = HelmRelease(
             self, "envoy-gateway", namespace="envoy-gateway-system", release_name="envoy-gateway", interval="12h", chart_ref=gateway_chart,
-            extra_spec=RETRY_ON_FAILURE,
+            install=RETRY_INSTALL, upgrade=RETRY_UPGRADE,
         )  # fmt: skip
         self.releases = (self.cert_manager, self.envoy_gateway)

@@ -33,8 +33,7 @@ from monitoring import NAMESPACE as MONITORING
 from monitoring import MonitoringControllers
 
 from cdk8s_flux.errors import CdkFluxError
-from cdk8s_flux.images.automation import ImageAutomation, ImageUpdates
-from cdk8s_flux.images.pins import ImagePins
+from cdk8s_flux.images import ImageAutomation, ImagePins, ImageUpdates
 from cdk8s_flux.target import GitTarget
 from cdk8s_flux.v2 import (
     Alert,

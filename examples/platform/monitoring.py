@@ -9,7 +9,17 @@ from constructs import Construct
 from infrastructure import HELM_CHART_LAYER, namespace
 
 from cdk8s_flux.kube import api_object
-from cdk8s_flux.v2 import HelmChart, HelmRelease, HelmRepository, OCIRepository, OCIRepositoryRef, ValuesReference
+from cdk8s_flux.v2 import (
+    DriftDetection,
+    HelmChart,
+    HelmRelease,
+    HelmRepository,
+    IgnoreRule,
+    OCIRepository,
+    OCIRepositoryRef,
+    PatchTarget,
+    ValuesReference,
+)
 
 NAMESPACE = "monitoring"
 #: What marks the monitoring objects of Flux, and what Prometheus selects its PodMonitors by.
@@ -106,11 +116,10 @@ class MonitoringControllers(cdk8s.Chart):
         self.prometheus = HelmRelease(
             self, "kube-prometheus-stack", namespace=NAMESPACE, interval="1h", chart_ref=prometheus_chart,
             crds="CreateReplace",  # created on install, replaced on upgrade
-            drift_detection="enabled",
-            # the operator adds this annotation after install; extra_spec: no typed field for ignore rules yet
-            extra_spec={"driftDetection": {"ignore": [
-                {"paths": ["/metadata/annotations/prometheus-operator-validated"], "target": {"kind": "PrometheusRule"}}
-            ]}},
+            # the operator adds this annotation after install: not drift
+            drift_detection=DriftDetection(mode="enabled", ignore=[
+                IgnoreRule(paths=["/metadata/annotations/prometheus-operator-validated"], target=PatchTarget(kind="PrometheusRule"))
+            ]),
             values_from=[ValuesReference(kind="ConfigMap", name=metrics_config.name, values_key="kube-state-metrics-config.yaml")],
             values=PROMETHEUS_VALUES,
         )  # fmt: skip
