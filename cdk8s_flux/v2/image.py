@@ -66,10 +66,10 @@ class NamespaceSelector:
 
 @dataclass(frozen=True)
 class AccessFrom:
-    """Which other namespaces' ImagePolicies may read this ImageRepository (``spec.accessFrom``).
+    """Which other namespaces may reference this object (``spec.accessFrom``), any selector matching.
 
-    Flux refuses cross-namespace references unless the repository grants them
-    here; an empty list grants none.
+    On an ImageRepository: the namespaces whose ImagePolicies may pick from its
+    tags, matched by the namespace's labels (``kubernetes.io/metadata.name`` names one).
     """
 
     namespace_selectors: Sequence[NamespaceSelector]
