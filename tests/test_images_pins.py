@@ -139,6 +139,14 @@ def test_an_update_path_that_misses_the_pins_file_is_an_error(pins: ImagePins) -
     assert raised.value.field == "update_path"
 
 
+def test_the_manifests_branch_spelled_as_another_url_is_still_refused(pins: ImagePins) -> None:
+    app, chart = _app(pins, push_branch="image-updates")
+    other = GitRepository(chart, "https-source", url="https://github.com/example/app.git", ref=GitRepositoryRef(branch="manifests"))
+    ImageUpdates(chart, "other-images", source=other, author_email="flux@example.com", update_path="dist", pins=[])
+    (problem,) = _problems(app)
+    assert "ImageUpdateAutomation flux-system/other-images: writes branch 'manifests'" in problem
+
+
 def test_a_pull_request_branch_beside_the_manifests_is_fine(pins: ImagePins) -> None:
     app, _ = _app(pins, push_branch="image-updates")
     assert _problems(app) == []

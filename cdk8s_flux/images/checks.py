@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from cdk8s_flux.images.pins import ImagePins
 from cdk8s_flux.images.setters import Setter
@@ -103,6 +104,13 @@ def _branch_of(automation: dict[str, Any], sources: dict[tuple[str, str], dict[s
     return url, branch
 
 
+def _repository(url: str) -> str:
+    """A git url as the repository it names: ``ssh://git@host/org/app.git`` and ``https://host/org/app`` are one."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return f"{host}/{parts.path.strip('/').removesuffix('.git')}"
+
+
 def _overlap(a: str, b: str) -> bool:
     pa, pb = PurePosixPath(a or "."), PurePosixPath(b or ".")
     return a == "" or b == "" or pa == pb or pa in pb.parents or pb in pa.parents
@@ -117,7 +125,8 @@ def publish_problems(objects: Sequence[dict[str, Any]]) -> list[str]:
         url, branch = _branch_of(automation, sources)
         path = repo_path("update.path", str(((automation.get("spec") or {}).get("update") or {}).get("path", "")))
         for target in git_targets:
-            if url in (None, target.url) and branch == target.branch and _overlap(path, target.path):
+            same_repository = url is None or _repository(url) == _repository(target.url)
+            if same_repository and branch == target.branch and _overlap(path, target.path):
                 problems.append(
                     f"ImageUpdateAutomation {key[0]}/{key[1]}: writes branch {branch!r} path {path or '.'!r}, which publish owns (its commits would be overwritten by the next publish). "
                     "Fix: point it at the source branch that holds the pins file (checkout_branch=, or push_branch= for a pull request) and update_path= at that file"
