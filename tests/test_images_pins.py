@@ -147,6 +147,14 @@ def test_the_manifests_branch_spelled_as_another_url_is_still_refused(pins: Imag
     assert "ImageUpdateAutomation flux-system/other-images: writes branch 'manifests'" in problem
 
 
+def test_two_automations_of_one_branch_and_path_are_refused(pins: ImagePins) -> None:
+    app, chart = _app(pins)
+    other = GitRepository(chart, "same-source", url="https://github.com/example/app", ref=GitRepositoryRef(branch="main"))
+    ImageUpdates(chart, "more-images", source=other, pins=[pins], author_email="flux@example.com")
+    (problem,) = _problems(app)
+    assert "ImageUpdateAutomation flux-system/more-images" in problem and "flux-system/app-images writes too" in problem
+
+
 def test_a_pull_request_branch_beside_the_manifests_is_fine(pins: ImagePins) -> None:
     app, _ = _app(pins, push_branch="image-updates")
     assert _problems(app) == []

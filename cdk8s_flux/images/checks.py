@@ -134,9 +134,33 @@ def publish_problems(objects: Sequence[dict[str, Any]]) -> list[str]:
     return problems
 
 
+def overlap_problems(objects: Sequence[dict[str, Any]]) -> list[str]:
+    """Two ImageUpdateAutomations writing the same branch and path of one repository: their commits would race."""
+    sources = _of_kind(objects, "GitRepository")
+    seen: list[tuple[tuple[str, str], str | None, str | None, str]] = []
+    found = []
+    for key, automation in sorted(_of_kind(objects, "ImageUpdateAutomation").items()):
+        url, branch = _branch_of(automation, sources)
+        path = repo_path("update.path", str(((automation.get("spec") or {}).get("update") or {}).get("path", "")))
+        for other, other_url, other_branch, other_path in seen:
+            if (
+                url is not None
+                and other_url is not None
+                and _repository(url) == _repository(other_url)
+                and branch == other_branch
+                and _overlap(path, other_path)
+            ):
+                found.append(
+                    f"ImageUpdateAutomation {key[0]}/{key[1]}: writes branch {branch!r} path {path or '.'!r} of the repository "
+                    f"ImageUpdateAutomation {other[0]}/{other[1]} writes too, so their commits would race. Fix: keep one per source repository (one ImageUpdates with every pins file)"
+                )
+        seen.append((key, url, branch, path))
+    return found
+
+
 def problems(objects: Sequence[dict[str, Any]], pins: Iterable[ImagePins]) -> list[str]:
     """Every image automation problem of an app: its objects and the pins files it reads."""
-    found = publish_problems(objects)
+    found = publish_problems(objects) + overlap_problems(objects)
     for one in pins:
         found += pin_problems(one, objects)
     return found
