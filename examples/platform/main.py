@@ -28,7 +28,7 @@ import cdk8s
 from apps import Apps
 from clusters import CLUSTERS, MANIFESTS_BRANCH, REPOSITORY, SOURCE_BRANCH, Cluster
 from constructs import Construct
-from infrastructure import InfraControllers
+from infrastructure import SRE_TENANT, InfraControllers
 from monitoring import NAMESPACE as MONITORING
 from monitoring import MonitoringControllers
 
@@ -64,14 +64,22 @@ MONITORING_EXAMPLE = ("https://github.com/fluxcd/flux2-monitoring-example", "7ab
 LAYER = {"interval": "1h", "retry_interval": "2m", "timeout": "5m", "prune": True}
 
 
-def flux_install(chart: Construct) -> None:
+def flux_install(chart: Construct) -> FluxInstall:
     """Flux with the image automation controllers, and more concurrency for a repository of many objects."""
     busy = ControllerCustomization(extra_args=("--concurrent=20", "--requeue-dependency=5s"))
-    FluxInstall(
+    return FluxInstall(
         chart, "install", version=FLUX_VERSION,
         components_extra=("image-reflector-controller", "image-automation-controller"),
         controllers=dict.fromkeys(("kustomize-controller", "helm-controller", "source-controller"), busy),
     )  # fmt: skip
+
+
+def label(scope: Construct, labels: dict[str, str]) -> None:
+    """Add labels to every object under ``scope`` (cdk8s's own metadata API: FluxInstall takes no labels)."""
+    for child in scope.node.find_all():
+        if isinstance(child, cdk8s.ApiObject):
+            for key, value in labels.items():
+                child.metadata.add_label(key, value)
 
 
 def upstream_source(chart: Construct, id: str, url_commit: tuple[str, str]) -> GitRepository:
@@ -107,9 +115,12 @@ def notifications(chart: Construct, cluster: Cluster, sync: FluxSync, releases: 
 def build(app: cdk8s.App, cluster: Cluster) -> None:
     """The charts of one cluster, in the order a fresh cluster takes them, and the Kustomizations that apply them."""
     flux = cdk8s.Chart(app, "flux-system")
-    flux_install(flux)
+    install = flux_install(flux)
     target = GitTarget(url=REPOSITORY, branch=MANIFESTS_BRANCH, path=cluster.manifests_path)
     sync = FluxSync(flux, "sync", target=target, chart=flux)
+    # Flux itself belongs to the platform team, as every namespace of the infrastructure
+    for construct in (install, sync):
+        label(construct, SRE_TENANT)
 
     controllers = InfraControllers(app, "infra-controllers")
     monitoring = MonitoringControllers(app, "monitoring-controllers")
