@@ -14,7 +14,7 @@ from cdk8s_flux.images.automation import ImageAutomation, ImageUpdates
 from cdk8s_flux.images.pins import ImagePins, set_image
 from cdk8s_flux.target import GitTarget
 from cdk8s_flux.testing import assert_chart_snapshot, chart_objects
-from cdk8s_flux.v2 import FluxSync, GitRepository, GitRepositoryRef, NumericalPolicy, ObjectRef, SemverPolicy, TagFilter
+from cdk8s_flux.v2 import FluxSync, GitRepository, GitRepositoryRef, ImageUpdateAutomation, NumericalPolicy, ObjectRef, SemverPolicy, TagFilter
 from cdk8s_flux.validate import validate_objects
 
 PINS = """\
@@ -197,3 +197,15 @@ def test_a_source_outside_the_app_needs_a_known_branch(pins: ImagePins) -> None:
     ImageUpdates(chart, "app-images", source=ObjectRef(kind="GitRepository", name="flux-system"), author_email="flux@example.com", update_path="dist")
     (problem,) = _problems(app)
     assert "writes branch 'manifests'" in problem
+
+
+def test_a_plain_image_update_automation_on_publishs_branch_is_refused_too() -> None:
+    # GIVEN an app that writes its own ImageUpdateAutomation against the FluxSync's GitRepository
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "flux")
+    sync = FluxSync(chart, "sync", target=GitTarget(url=URL))
+    ImageUpdateAutomation(chart, "images", source=ObjectRef(kind="GitRepository", name="flux-system"), author_email="flux@example.com", update_path="./dist")
+    # THEN synth refuses it, as it refuses ImageUpdates
+    (problem,) = _problems(app)
+    assert "ImageUpdateAutomation flux-system/images: writes branch 'manifests' path 'dist'" in problem
+    assert sync is not None

@@ -10,21 +10,19 @@ the app, so every ``cdk8s synth`` runs them.
 from __future__ import annotations
 
 import os
-import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
 
-import cdk8s
-import jsii
-from constructs import Construct, IValidation, Node
+from constructs import Construct
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.images.checks import PIN_ANNOTATION, problems
-from cdk8s_flux.images.pins import COMMAND_ENVIRONMENT, ImagePins
+from cdk8s_flux.images.checks import PIN_ANNOTATION
+from cdk8s_flux.images.pins import ImagePins
 from cdk8s_flux.images.setters import Setter
+from cdk8s_flux.images.synth import add_checks
 from cdk8s_flux.props import keyword_options, resolve_props
 from cdk8s_flux.target import repo_path
 from cdk8s_flux.v2.image import ImagePolicy, ImageRepository, ImageUpdateAutomation, Policy, TagFilter
@@ -100,7 +98,7 @@ class ImageAutomation(Construct):
             policy=props.policy, filter_tags=props.filter_tags, digest_reflection_policy=reflection,
         )  # fmt: skip
         self.setter = Setter(props.namespace, name)
-        _add_checks(self, [props.pins])
+        add_checks(self, [props.pins])
 
     @property
     def marker(self) -> str:
@@ -181,7 +179,7 @@ class ImageUpdates(Construct):
             signing_key_secret=props.signing_key_secret, signing_key_type=props.signing_key_type,
             update_path="./" + path, interval=props.interval,
         )  # fmt: skip
-        _add_checks(self, pins)
+        add_checks(self, pins)
 
 
 def _common_path(pins: Sequence[ImagePins]) -> str:
@@ -208,38 +206,3 @@ def _in_work_tree(path: Path, required: bool = True) -> str | None:
         "the pins file is in no git work tree, so its path in the repository is unknown",
         "pass update_path= (the file's path in the source repository)",
     )
-
-
-#: The id of the construct, a child of the app's root, that holds the app's image checks.
-_CHECKS_ID = "cdk8s-flux-image-checks"
-
-
-class _Checks(Construct):
-    """The image automation checks of the whole app: once per app, over every pins file its constructs read."""
-
-    def __init__(self, root: Construct) -> None:
-        super().__init__(root, _CHECKS_ID)
-        self.pins: dict[Path, ImagePins] = {}
-        Node.of(self).add_validation(_Validation(self))
-
-
-@jsii.implements(IValidation)
-class _Validation:
-    def __init__(self, checks: _Checks) -> None:
-        self.checks = checks
-
-    def validate(self) -> list[str]:
-        if os.environ.get(COMMAND_ENVIRONMENT):
-            return []  # the command runs them itself, and prints them plainly
-        root = Node.of(self.checks).root
-        objects = [c.to_json() for c in Node.of(root).find_all() if isinstance(c, cdk8s.ApiObject)]
-        return problems(objects, self.checks.pins.values())
-
-
-def _add_checks(scope: Construct, pins: Sequence[ImagePins]) -> None:
-    root = Node.of(scope).root
-    checks = Node.of(root).try_find_child(_CHECKS_ID)
-    if not isinstance(checks, _Checks):
-        checks = _Checks(typing.cast(Construct, root))
-    for one in pins:
-        checks.pins.setdefault(one.path.resolve(), one)

@@ -20,6 +20,7 @@ from constructs import Construct
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.images.synth import add_checks
 from cdk8s_flux.oci.reference import check_provider
 from cdk8s_flux.props import keyword_options
 from cdk8s_flux.v2.resource import (
@@ -492,7 +493,11 @@ def _source_ref(value: object, namespace: str | None) -> dict[str, str]:
 
 
 class ImageUpdateAutomation(FluxResource):
-    """A Flux ImageUpdateAutomation: commits the latest image tags of the policies back to git."""
+    """A Flux ImageUpdateAutomation: commits the latest image tags of the policies back to git.
+
+    The app's synth refuses one that writes the branch and path ``publish`` owns
+    (``cdk8s_flux.images.checks``): the next publish would replace its commits.
+    """
 
     props_type = ImageUpdateAutomationProps
 
@@ -503,6 +508,7 @@ class ImageUpdateAutomation(FluxResource):
     def __init__(self, scope: Construct, id: str, /) -> None: ...
     def __init__(self, scope: Construct, id: str, props: ImageUpdateAutomationProps | None = None, **options: Any) -> None:
         super().__init__(scope, id, props, **options)
+        add_checks(self)
 
 
 __all__ = [
