@@ -2,7 +2,8 @@
 
 ``pins``: the committed image pins file and ``ImagePins.load``. ``setters``: the
 image-automation-controller's markers, read and applied as it applies them.
-``checks``: what synth and ``cdk8s-flux images check`` refuse. ``automation``:
+``checks``: what synth and ``cdk8s-flux images check`` refuse; ``synth``: their hook into
+cdk8s synth. ``automation``:
 the constructs (``ImageAutomation``, ``ImageUpdates``), loaded on first use, so that
 reading and setting pins needs no cdk8s.
 """
