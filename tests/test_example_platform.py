@@ -388,6 +388,34 @@ def test_rebuilds_the_upstream_objects_field_by_field(dists: dict[str, Path], cl
     assert found == expected
 
 
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PATH")
+@pytest.mark.parametrize("cluster", CLUSTERS)
+def test_the_flux_install_is_customized_as_upstreams_flux_system_kustomization_does(
+    dists: dict[str, Path], cluster: str, tmp_path: Path
+) -> None:
+    # GIVEN the plain Flux install and sync of the same release, components and target
+    import cdk8s
+
+    from cdk8s_flux.target import GitTarget
+    from cdk8s_flux.v2 import FluxInstall, FluxSync
+
+    chart = cdk8s.Chart(cdk8s.App(), "flux-system")
+    install = FluxInstall(chart, "install", version=FLUX_VERSION, components_extra=("image-reflector-controller", "image-automation-controller"))
+    target = GitTarget(url="ssh://git@github.com/example-org/platform", branch="manifests", path=f"clusters/{cluster}")
+    sync = FluxSync(chart, "sync", target=target, chart=chart)
+    plain = {"gotk-components.yaml": install, "gotk-sync.yaml": sync}
+    for name, construct in plain.items():
+        objects = [c.to_json() for c in construct.node.find_all() if isinstance(c, cdk8s.ApiObject)]
+        (tmp_path / name).write_text(yaml.safe_dump_all(objects))
+    # WHEN upstream's flux-system kustomization (labels, controller flags) is applied to them by kustomize
+    shutil.copy(KUSTOMIZE_HELM / "clusters" / cluster / "flux-system" / "kustomization.yaml", tmp_path / "kustomization.yaml")
+    expected = {key(o): o for o in kustomize_build(tmp_path)}
+    # THEN the example's install and sync are exactly that
+    ours = {key(obj): obj for file, obj in read(dists[cluster]) if file.startswith("flux-system/") and key(obj) in expected}
+    assert sorted(ours) == sorted(expected)
+    assert [k for k in expected if ours[k] != expected[k]] == []
+
+
 def test_the_kube_state_metrics_config_is_upstreams_file_unmodified() -> None:
     ours = EXAMPLE / "monitoring" / "kube-state-metrics-config.yaml"
     upstream = MONITORING / "monitoring" / "controllers" / "kube-prometheus-stack" / "kube-state-metrics-config.yaml"
