@@ -644,6 +644,8 @@ class _VariablesDefined:
         if defined is None:
             return []
         problems: dict[str, str] = {}
+        skipped = not defined and props.post_build.substitute_strategy != "Always"
+        consequence = "Flux would leave it as written (with no variable at all it does not substitute)" if skipped else "Flux would write an empty string"
         for chart in self.kustomization.applies:
             for api_object in chart.api_objects:
                 manifest = api_object.to_json()
@@ -664,7 +666,7 @@ class _VariablesDefined:
                                     "post_build",
                                     f"${{{variable.name}}}",
                                     f"{where} uses the variable {variable.name!r}, which Kustomization {self.kustomization.name!r} "
-                                    f"(namespace {self.kustomization.namespace}) does not define, and gives it no default; Flux would write an empty string",
+                                    f"(namespace {self.kustomization.namespace}) does not define, and gives it no default; {consequence}",
                                     f"add {variable.name!r} to post_build=PostBuild(substitute={{...}}), or write Var({variable.name!r}, default=...) in the object",
                                 )
                             )
