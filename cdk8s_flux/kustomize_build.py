@@ -10,8 +10,10 @@ are those of ``sigs.k8s.io/kustomize/api/konfig`` ``RecognizedKustomizationFileN
 
 Which folders are built: every folder with a kustomization file that no other
 such folder lists among its ``resources`` or ``components`` (that one is
-built as part of the other). Every file below a built folder belongs to its
-build, and is not read on its own.
+built as part of the other), except kustomize ``Component`` folders, which Flux
+applies only as part of a kustomization (or a Flux Kustomization's
+``spec.components``). Every file below a folder with a kustomization file
+belongs to a build, and is not read on its own.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from cdk8s_flux.errors import CdkFluxError
+from cdk8s_flux.manifests import read_yaml
 
 #: The names of a kustomization file, as kustomize looks for them in a folder.
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -44,14 +48,22 @@ def kustomization_file(folder: Path) -> Path | None:
     return next((folder / name for name in KUSTOMIZATION_FILES if (folder / name).is_file()), None)
 
 
+def _content(file: Path) -> dict[str, Any]:
+    try:
+        documents = read_yaml(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}  # the build reports it
+    return documents[0] if documents and isinstance(documents[0], dict) else {}
+
+
+def is_component(file: Path) -> bool:
+    """Whether a kustomization file is a kustomize ``Component``: applied only as part of a kustomization that lists it."""
+    return _content(file).get("kind") == "Component"
+
+
 def _listed(folder: Path, file: Path) -> list[Path]:
     """The folders a kustomization file lists as ``resources`` or ``components`` (files and URLs left out)."""
-    try:
-        content = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return []  # the build reports it
-    if not isinstance(content, dict):
-        return []
+    content = _content(file)
     found = []
     for key in ("resources", "components", "bases"):
         for entry in content.get(key) or ():
@@ -71,10 +83,13 @@ class Build:
 
 
 def builds(folders: Iterable[Path]) -> list[Build]:
-    """The folders among ``folders`` that are built on their own: those with a kustomization file no other lists."""
+    """The folders among ``folders`` that are built on their own: those with a kustomization file no other lists, components left out."""
     found = {folder.resolve(): (folder, file) for folder in folders if (file := kustomization_file(folder)) is not None}
     listed = {target for resolved, (folder, file) in found.items() for target in _listed(resolved, file)}
-    return [Build(folder, file) for resolved, (folder, file) in sorted(found.items()) if resolved not in listed]
+    return [
+        Build(folder, file) for resolved, (folder, file) in sorted(found.items())
+        if resolved not in listed and not is_component(file)
+    ]
 
 
 # kubectl logs its failure as `E1202 01:16:29.787641 4737 run.go:72] "command failed" err="..."`: the time and

@@ -1027,7 +1027,7 @@ def _repository_root(path: Path) -> Path:
 
 
 def _substituted(result: ReadResult, roots: list[Path]) -> set[str]:
-    """The names whose objects a Flux Kustomization with ``postBuild`` among the objects applies (from its ``spec.path``)."""
+    """The names whose objects a Flux Kustomization with ``postBuild`` among the objects applies (its ``spec.path`` and ``spec.components``)."""
     paths: list[Path] = []
     for objects in result.files.values():
         for obj in objects:
@@ -1037,7 +1037,10 @@ def _substituted(result: ReadResult, roots: list[Path]) -> set[str]:
                 and isinstance(spec, dict) and isinstance(spec.get("postBuild"), dict)
             ):
                 relative = str(spec.get("path") or "./").lstrip("/")
-                paths.extend((root / relative).resolve() for root in roots)
+                components = [c for c in spec.get("components") or () if isinstance(c, str)]  # relative to spec.path
+                for root in roots:
+                    paths.append((root / relative).resolve())
+                    paths.extend((root / relative / component).resolve() for component in components)
     return {
         name for name, origin in result.origins.items()
         if any(origin.resolve().is_relative_to(path) for path in paths)
