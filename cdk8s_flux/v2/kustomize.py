@@ -4,7 +4,9 @@
 ``flux create kustomization --export`` (``path`` ``./``, ``prune`` off,
 ``interval`` 1m0s). ``Kustomization.for_chart`` is the Kustomization that
 applies one chart of the app from the folder ``cdk8s-flux publish`` writes it
-to, so the path is never typed twice.
+to, so the path is never typed twice; with ``post_build``, the chart's objects
+are checked at synthesis for ``${var}`` placeholders the Kustomization leaves
+undefined. ``cel_expression`` checks the CEL expressions Flux fields take.
 """
 
 from __future__ import annotations

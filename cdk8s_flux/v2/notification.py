@@ -1,9 +1,12 @@
 """Flux notifications: Provider and Alert (notification.toolkit.fluxcd.io/v1beta3), Receiver (v1).
 
 The props take what ``flux create alert-provider``, ``flux create alert`` and
-``flux create receiver`` take, in snake_case. An Alert reaches its Provider only
-in its own namespace (``providerRef`` has no namespace), so a Provider elsewhere
-is an error; event sources and receiver resources may be in any namespace.
+``flux create receiver`` take, in snake_case, and every other field of the
+served versions (commit status expressions, workload identity, OIDC receivers,
+CEL filters). An Alert reaches its Provider only in its own namespace
+(``providerRef`` has no namespace), so a Provider elsewhere is an error; event
+sources and receiver resources may be in any namespace, and keep the
+``apiVersion`` an ``ObjectRef`` or ``ObjectSelector`` names.
 """
 
 from __future__ import annotations
