@@ -108,7 +108,7 @@ def notifications(chart: Construct, cluster: Cluster, sync: FluxSync, releases: 
         event_sources=[ObjectSelector(kind="Kustomization"), *releases],
         event_metadata={"cluster": cluster.name},
     )  # fmt: skip
-    # CI pushes the manifests branch; GitHub calls Flux instead of Flux polling every minute.
+    # CI pushes the manifests branch; GitHub tells Flux at once, instead of Flux finding it at its next poll.
     Receiver(chart, "github", type="github", events=["ping", "push"], secret_ref="github-webhook-token", resources=[sync.source])
 
 
