@@ -14,7 +14,7 @@ from cdk8s_flux.images.automation import ImageAutomation, ImageUpdates
 from cdk8s_flux.images.pins import ImagePins, set_image
 from cdk8s_flux.target import GitTarget
 from cdk8s_flux.testing import assert_chart_snapshot, chart_objects
-from cdk8s_flux.v2 import FluxSync, GitRepository, GitRepositoryRef, ImageUpdateAutomation, NumericalPolicy, ObjectRef, SemverPolicy, TagFilter
+from cdk8s_flux.v2 import FluxSync, GitRepository, GitRepositoryRef, ImageRepository, ImageUpdateAutomation, NumericalPolicy, ObjectRef, SemverPolicy, TagFilter
 from cdk8s_flux.validate import validate_objects
 
 PINS = """\
@@ -208,3 +208,38 @@ def test_a_plain_image_update_automation_on_publishs_branch_is_refused_too() -> 
     # THEN synth refuses it, as it refuses ImageUpdates
     (problem,) = _problems(app)
     assert "ImageUpdateAutomation flux-system/images: writes branch 'manifests' path 'dist'" in problem
+
+
+def test_two_entries_share_one_image_repository(tmp_path: Path, flux_data: Path) -> None:
+    # GIVEN releases and nightly builds of one image, pinned apart
+    (tmp_path / "images.yaml").write_text(
+        'images:\n  web:\n    image: ghcr.io/example/web:1.0.0 # {"$imagepolicy": "flux-system:web"}\n'
+        '  web-nightly:\n    image: ghcr.io/example/web:nightly-1700000000@sha256:' + "a" * 64 + ' # {"$imagepolicy": "flux-system:web-nightly"}\n'
+    )
+    pins = ImagePins.load(tmp_path / "images.yaml")
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "flux")
+    repository = ImageRepository(chart, "web-images", image="ghcr.io/example/web", secret_ref="ghcr", exclusion_list=["^.*\\.sig$"])
+    # WHEN two automations use the one repository, the nightly one re-reading its digest
+    ImageAutomation(chart, "web", pins=pins, repository=repository, policy=SemverPolicy(range="1.x"))
+    ImageAutomation(
+        chart, "web-nightly", pins=pins, repository=repository, policy=NumericalPolicy(),
+        filter_tags=TagFilter(pattern="^nightly-(?P<ts>[0-9]+)$", extract="$ts"), digest_reflection_policy="Always", policy_interval="10m",
+    )  # fmt: skip
+    # THEN there is one ImageRepository, both policies point at it, and the checks pass
+    objects = chart_objects(chart)
+    assert [o["metadata"]["name"] for o in objects if o["kind"] == "ImageRepository"] == ["web-images"]
+    policies = {o["metadata"]["name"]: o["spec"] for o in objects if o["kind"] == "ImagePolicy"}
+    assert {p["imageRepositoryRef"]["name"] for p in policies.values()} == {"web-images"}
+    assert (policies["web-nightly"]["digestReflectionPolicy"], policies["web-nightly"]["interval"]) == ("Always", "10m")
+    assert _problems(app) == []
+    crds = load_crds(flux_data)
+    assert validate_objects(objects, crds=crds) == [] and cel_problems(objects, crds) == []
+
+
+def test_repository_options_beside_a_given_repository_are_an_error(pins: ImagePins) -> None:
+    chart = cdk8s.Chart(cdk8s.Testing.app(), "flux")
+    repository = ImageRepository(chart, "web-images", image="ghcr.io/example/web")
+    with pytest.raises(ValidationError, match="would not be used") as raised:
+        ImageAutomation(chart, "web", pins=pins, repository=repository, secret_ref="ghcr", policy=SemverPolicy(range="1.x"))
+    assert raised.value.field == "secret_ref"

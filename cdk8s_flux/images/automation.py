@@ -20,7 +20,7 @@ from constructs import Construct
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.images.checks import PIN_ANNOTATION
-from cdk8s_flux.images.pins import ImagePins
+from cdk8s_flux.images.pins import ImagePins, Pin
 from cdk8s_flux.images.setters import Setter
 from cdk8s_flux.images.synth import add_checks
 from cdk8s_flux.props import keyword_options, resolve_props
@@ -36,21 +36,27 @@ class ImageAutomationProps:
 
     pins: the app's ``ImagePins``. entry: its entry in the file (default the construct
     id). policy: which tag is the latest (``SemverPolicy``, ``AlphabeticalPolicy``,
-    ``NumericalPolicy``); filter_tags: narrow the tags first. image: the repository
-    to scan (default the pinned image's name). digest_reflection_policy: default
-    ``IfNotPresent`` when the entry pins a digest, else Flux's ``Never``. interval:
-    how often to scan, default ``1m0s``. secret_ref, provider, exclusion_list: as
-    on ``ImageRepository``. name, namespace: of both objects (default the entry and
-    ``flux-system``).
+    ``NumericalPolicy``); filter_tags: narrow the tags first. digest_reflection_policy:
+    default ``IfNotPresent`` when the entry pins a digest, else Flux's ``Never``;
+    policy_interval: how often to look the digest up again, with ``Always`` only.
+
+    The ImageRepository is made here from image (the repository to scan, default the
+    pinned image's name), interval (how often to scan, default ``1m0s``), secret_ref,
+    provider and exclusion_list (as on ``ImageRepository``); or pass repository= an
+    ``ImageRepository`` of the app, shared by several policies or with more options.
+
+    name, namespace: of the objects made (default the entry and ``flux-system``).
     """
 
     pins: ImagePins
     policy: Policy
     entry: str | None = None
     image: str | None = None
+    repository: ImageRepository | None = None
     filter_tags: TagFilter | None = None
     digest_reflection_policy: str | None = None
-    interval: str = "1m0s"
+    policy_interval: str | None = None
+    interval: str | None = None
     secret_ref: str | None = None
     provider: str | None = None
     exclusion_list: Sequence[str] | None = None
@@ -60,6 +66,12 @@ class ImageAutomationProps:
     def __post_init__(self) -> None:
         if not isinstance(self.pins, ImagePins):
             raise ValidationError("pins", self.pins, "not ImagePins", "pass pins=ImagePins.load('images.yaml')")
+        if self.repository is not None:
+            if not isinstance(self.repository, ImageRepository):
+                raise ValidationError("repository", self.repository, "not an ImageRepository", "pass the ImageRepository construct, or image= to make one")
+            given = [f for f in ("image", "interval", "secret_ref", "provider", "exclusion_list") if getattr(self, f) is not None]
+            if given:
+                raise ValidationError(", ".join(given), "set", "the repository is given, so these would not be used", "set them on the ImageRepository, or drop repository=")
 
 
 class ImageAutomation(Construct):
@@ -78,27 +90,29 @@ class ImageAutomation(Construct):
         name = props.name if props.name is not None else self.entry
         validation.flux_name("name", name)
         pin = props.pins.pins.get(self.entry)
-        image = props.image if props.image is not None else (pin.ref.name if pin is not None else None)
-        if image is None:
-            raise ValidationError(
-                "image",
-                None,
-                f"{props.pins.path} has no entry {self.entry!r} to take the repository from",
-                "pass image='REGISTRY/PATH', then run 'cdk8s-flux images init'",
-            )
         reflection = props.digest_reflection_policy
         if reflection is None and pin is not None and (pin.ref.digest or "digest" in pin.setters):
             reflection = "IfNotPresent"
-        self.repository = ImageRepository(
-            self, "Repository", name=name, namespace=props.namespace, image=image, interval=props.interval, secret_ref=props.secret_ref,
-            provider=props.provider, exclusion_list=props.exclusion_list,
-        )  # fmt: skip
+        self.repository = props.repository if props.repository is not None else self._repository(name, pin)
         self.policy = ImagePolicy(
             self, "Policy", name=name, namespace=props.namespace, annotations={PIN_ANNOTATION: self.entry}, image_repository=self.repository,
-            policy=props.policy, filter_tags=props.filter_tags, digest_reflection_policy=reflection,
+            policy=props.policy, filter_tags=props.filter_tags, digest_reflection_policy=reflection, interval=props.policy_interval,
         )  # fmt: skip
         self.setter = Setter(props.namespace, name)
         add_checks(self, [props.pins])
+
+    def _repository(self, name: str, pin: Pin | None) -> ImageRepository:
+        props = self.props
+        image = props.image if props.image is not None else (pin.ref.name if pin is not None else None)
+        if image is None:
+            raise ValidationError(
+                "image", None, f"{props.pins.path} has no entry {self.entry!r} to take the repository from",
+                "pass image='REGISTRY/PATH', then run 'cdk8s-flux images init'",
+            )  # fmt: skip
+        return ImageRepository(
+            self, "Repository", name=name, namespace=props.namespace, image=image, interval=props.interval or "1m0s",
+            secret_ref=props.secret_ref, provider=props.provider, exclusion_list=props.exclusion_list,
+        )  # fmt: skip
 
     @property
     def marker(self) -> str:
