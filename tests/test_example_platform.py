@@ -123,6 +123,30 @@ def test_clusters_differ_where_the_upstream_clusters_differ(dists: dict[str, Pat
         assert apps["path"] == f"./clusters/{cluster}/apps"
 
 
+def test_the_clusters_share_every_file_but_those_their_settings_change(dists: dict[str, Path]) -> None:
+    # GIVEN both clusters' files
+    files = {cluster: {str(p.relative_to(dist)): p.read_bytes() for p in dist.rglob("*") if p.is_file()} for cluster, dist in dists.items()}
+    # THEN production lacks only image automation and its source
+    assert set(files["staging"]) - set(files["production"]) == {
+        "flux-system/gitrepository_flux-system_platform-source.yaml",
+        "flux-system/imagepolicy_flux-system_podinfo.yaml",
+        "flux-system/imagerepository_flux-system_podinfo.yaml",
+        "flux-system/imageupdateautomation_flux-system_platform-images.yaml",
+    } and set(files["production"]) <= set(files["staging"])
+    # AND of the rest, only what a Cluster setting or the cluster's folder changes differs
+    differ = {name for name in files["production"] if files["production"][name] != files["staging"][name]}
+    assert differ == {
+        "apps/helmrelease_podinfo_podinfo.yaml",  # chart range, host name, image pin, Helm tests
+        "flux-system/alert_flux-system_platform.yaml",  # severity, cluster in the event metadata
+        "flux-system/bucket_flux-system_team-dashboards.yaml",  # the cluster's prefix
+        "flux-system/provider_flux-system_slack.yaml",  # the cluster's channel
+        "flux-system/kustomization_flux-system_infra-configs.yaml",  # the ACME server
+        "flux-system/kustomization.yaml",  # the image automation files are listed in staging's only
+        # the cluster's folder, clusters/<name>/<chart>, and apps' ${cluster_name}
+        *(f"flux-system/kustomization_flux-system_{name}.yaml" for name in ("flux-system", "infra-controllers", "monitoring-controllers", "apps")),
+    }
+
+
 # --- valid -------------------------------------------------------------------------------------------
 
 
