@@ -7,9 +7,13 @@ scanned key is used only when pinned by fingerprint or confirmed, never silently
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +21,9 @@ from typing import Any
 
 import cdk8s
 import pytest
+import yaml
+from gitfixtures import GitWorld
+from test_bootstrap import make_app
 
 from cdk8s_flux.bootstrap.bundle import Sync, find_sync
 from cdk8s_flux.bootstrap.secret import SecretOptions, make_source_secret, ssh_host
@@ -157,3 +164,52 @@ def test_oci_needs_the_registry_credentials() -> None:
     made = make_source_secret(sync, SecretOptions(username="me", password="pw"))
     assert made.secret is not None and made.secret["metadata"] == {"name": "pull", "namespace": "flux-system"}
     assert '"ghcr.io"' in made.secret["stringData"][".dockerconfigjson"]
+
+
+def test_on_a_terminal_the_user_confirms_the_scanned_keys(sshd: Sshd, tmp_path: Path) -> None:
+    """The whole command on a pseudo-terminal: the fingerprints are shown, and only a typed yes trusts them."""
+    world = GitWorld(tmp_path / "world")
+    remote = world.bare_remote()
+    repo = make_app(world, remote.as_uri(), "GitTarget", f'GitTarget(url="ssh://git@127.0.0.1:{sshd.port}/team/app", path="dist")')
+    key_type, key = sshd.public_line.split()[:2]
+
+    def run(answer: str) -> tuple[int, str, str]:
+        primary, secondary = pty.openpty()
+        env = {**os.environ, **world.env}
+        stdout = tmp_path / f"stdout-{answer}.yaml"  # a file, not a pipe: the bundle is larger than a pipe holds
+        with stdout.open("w") as handle:
+            process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "cdk8s-flux"), "bootstrap", str(repo), "--export"],
+                stdin=secondary, stderr=secondary, stdout=handle, env=env, cwd=tmp_path,
+            )
+        os.close(secondary)
+        shown, answered = b"", False
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([primary], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(primary, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+                if not answered and b"Trust them? [y/N]" in shown:
+                    os.write(primary, answer.encode() + b"\n")
+                    answered = True
+            elif process.poll() is not None:
+                break
+        process.wait(timeout=60)
+        os.close(primary)
+        return process.returncode, stdout.read_text(), shown.decode(errors="replace")
+
+    # WHEN the user answers no THEN nothing is trusted, and nothing is published
+    code, out, shown = run("n")
+    assert code == 1 and f"{key_type} {public_key_fingerprint(key)}" in shown and "not confirmed" in shown
+    assert world.tip(remote, "manifests") is None and out == ""
+    # WHEN the user answers yes THEN the scanned key is the Secret's known_hosts
+    code, out, shown = run("y")
+    assert code == 0, shown
+    (secret,) = [d for d in yaml.safe_load_all(out) if d and d["kind"] == "Secret"]
+    assert secret["stringData"]["known_hosts"] == f"[127.0.0.1]:{sshd.port} {key_type} {key}"
