@@ -105,6 +105,15 @@ def test_a_mismatch_is_an_error_naming_the_entry_and_the_fix(pins: ImagePins, ed
     assert any(words in p for p in found) and all("Fix:" in p for p in found)
 
 
+def test_the_pin_spells_the_repository_as_flux_will_write_it(pins: ImagePins) -> None:
+    # Flux writes an image's name as its ImageRepository spells it: docker.io/library/nginx would become nginx
+    pins.path.write_text(PINS.replace("image: nginx:1.27", 'image: docker.io/library/nginx:1.27 # {"$imagepolicy": "flux-system:plain"}'))
+    app, chart = _app(ImagePins.load(pins.path))
+    ImageAutomation(chart, "plain", pins=ImagePins.load(pins.path), image="nginx", policy=SemverPolicy(range="1.x"))
+    (problem,) = _problems(app)
+    assert "pins docker.io/library/nginx, but its policy flux-system/plain picks tags of nginx. Fix: spell it nginx" in problem
+
+
 def test_an_automated_image_without_its_entry_is_an_error(pins: ImagePins) -> None:
     app, chart = _app(pins)
     ImageAutomation(chart, "worker", pins=pins, image="ghcr.io/example/worker", policy=SemverPolicy(range="1.x"))

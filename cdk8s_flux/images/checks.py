@@ -34,7 +34,7 @@ def _of_kind(objects: Iterable[dict[str, Any]], kind: str) -> dict[tuple[str, st
     }
 
 
-def _repository_name(image: str) -> str:
+def _registry_name(image: str) -> str:
     """An image repository as a registry names it: ``nginx`` is ``docker.io/library/nginx``."""
     first, _, rest = image.partition("/")
     if not rest:
@@ -62,11 +62,14 @@ def pin_problems(pins: ImagePins, objects: Sequence[dict[str, Any]]) -> list[str
             spec = policy.get("spec") or {}
             ref = spec.get("imageRepositoryRef") or {}
             repository = repositories.get((ref.get("namespace") or setter.namespace, ref.get("name", "")))
-            if repository is not None and _repository_name(str((repository.get("spec") or {}).get("image", ""))) != _repository_name(pin.ref.name):
-                image = repository["spec"]["image"]
-                problems.append(
-                    f"{where}: pins {pin.ref.name}, but its policy {setter.namespace}/{setter.name} picks tags of {image}. Fix: pin an image of {image}, or point the policy at {pin.ref.name}"
-                )
+            image = str((repository.get("spec") or {}).get("image", "")) if repository is not None else None
+            if image is not None and image != pin.ref.name:
+                # Flux writes the name as the ImageRepository spells it, so another spelling changes at its first run.
+                if _registry_name(image) == _registry_name(pin.ref.name):
+                    fix = f"spell it {image}, as the ImageRepository does (Flux writes that spelling)"
+                else:
+                    fix = f"pin an image of {image}, or point the policy at {pin.ref.name}"
+                problems.append(f"{where}: pins {pin.ref.name}, but its policy {setter.namespace}/{setter.name} picks tags of {image}. Fix: {fix}")
             if (pin.ref.digest or key == "digest") and spec.get("digestReflectionPolicy", "Never") == "Never":
                 problems.append(
                     f"{where}: pins a digest, but policy {setter.namespace}/{setter.name} reflects none (digestReflectionPolicy Never), so Flux would write an empty digest. Fix: set digest_reflection_policy='IfNotPresent' (or 'Always' with an interval)"
