@@ -26,8 +26,8 @@ from cdk8s_flux.images.synth import add_checks
 from cdk8s_flux.props import keyword_options, resolve_props
 from cdk8s_flux.target import repo_path
 from cdk8s_flux.v2.image import ImagePolicy, ImageRepository, ImageUpdateAutomation, Policy, TagFilter
-from cdk8s_flux.v2.resource import DEFAULT_NAMESPACE, ObjectRef
-from cdk8s_flux.v2.sources import GitRepository
+from cdk8s_flux.v2.resource import DEFAULT_NAMESPACE
+from cdk8s_flux.v2.sources import GitRepositoryReference
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,7 +141,7 @@ class ImageUpdatesProps:
     name, namespace: of the object (default the id, ``flux-system``).
     """
 
-    source: GitRepository | ObjectRef
+    source: GitRepositoryReference
     author_email: str
     pins: Sequence[ImagePins] = ()
     update_path: str | None = None
