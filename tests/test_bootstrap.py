@@ -280,3 +280,25 @@ def test_json_report_names_the_key_and_never_a_secret(world: GitWorld, tmp_path:
     assert "PRIVATE" not in result.stdout
     both = run_cli("bootstrap", str(repo), "--export", "--format", "json", cwd=tmp_path, env=world.env)
     assert both.returncode == 2 and "-o FILE" in both.stderr
+
+
+def test_the_bundle_and_the_key_are_never_written_where_git_would_take_them(world: GitWorld, tmp_path: Path) -> None:
+    # GIVEN the app's clone, and a bundle file asked for inside it
+    remote = world.bare_remote()
+    repo = make_app(world, remote.as_uri(), "GitTarget", f'GitTarget(url="{GIT_URL}", path="dist")')
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(f"[git.example.com]:2222 ssh-ed25519 {HOST_KEY}\n")
+    for flag in ("-o", "--private-key-output"):
+        extra = ("--export",) if flag == "-o" else ("--export", "--private-key-output")
+        args = ["bootstrap", str(repo), "--known-hosts", str(known_hosts), *extra]
+        args = [*args, str(repo / "secret.yaml")] if flag == "--private-key-output" else [*args, "-o", str(repo / "secret.yaml")]
+        # WHEN bootstrap runs THEN it refuses before anything runs, and writes nothing
+        result = run_cli(*args, cwd=tmp_path, env=world.env)
+        assert result.returncode == 2 and "lies in the git work tree" in result.stderr and ".gitignore" in result.stderr
+        assert not (repo / "secret.yaml").exists() and world.tip(remote) is None
+    # WHEN the file is git-ignored THEN it is written there
+    (repo / ".gitignore").write_text("__pycache__/\nsecret.yaml\n")
+    world.git("commit", "--quiet", "-am", "ignore the bundle", cwd=repo)
+    result = run_cli("bootstrap", str(repo), "--known-hosts", str(known_hosts), "--export", "-o", str(repo / "secret.yaml"), cwd=tmp_path, env=world.env)
+    assert result.returncode == 0, result.stderr
+    assert world.git("status", "--porcelain", cwd=repo) == ""

@@ -10,11 +10,8 @@ artifact or the publish layout, and only with mode 0600.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from cdk8s_flux.credentials.export import export_secret
@@ -139,26 +136,3 @@ def secret_in(text: str, name: str, namespace: str) -> Object | None:
             if metadata.get("name") == name and metadata.get("namespace", "default") == namespace:
                 return document
     return None
-
-
-def write_private(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` with mode 0600, atomically; False when it already held exactly that.
-
-    For what holds a secret (the bundle, a private key): the file is made 0600 before any byte is written.
-    """
-    if path.is_file() and path.read_text() == text:
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o600)
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mkstemp makes it 0600
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True

@@ -19,7 +19,8 @@ from typing import Any
 
 from cdk8s_flux import validation
 from cdk8s_flux.bootstrap.apply import DEFAULT_TIMEOUT, Step, apply_plan, read_cluster_secret, run_plan
-from cdk8s_flux.bootstrap.bundle import Bundle, make_bundle, secret_in, write_private
+from cdk8s_flux.bootstrap.bundle import Bundle, make_bundle, secret_in
+from cdk8s_flux.bootstrap.private import refuse_in_git, write_private
 from cdk8s_flux.bootstrap.secret import Confirm, SecretOptions, SourceSecret, make_source_secret
 from cdk8s_flux.credentials.secret import secret_value
 from cdk8s_flux.errors import ValidationError
@@ -139,6 +140,9 @@ def bootstrap(
     from cdk8s_flux.bootstrap.secret import deploy_key_message
     from cdk8s_flux.source import open_repository, source_commit
 
+    for name, path in (("output", options.output), ("private_key_output", options.private_key_output)):
+        if path is not None:
+            refuse_in_git(name, Path(path))
     config = load_app_config(Path(app_dir), command, timeout)
     source_commit(open_repository(Path(repo) if repo else config.directory))  # fail fast, before the app runs
     rendered = render(config, policy, deliver=True, verbose=verbose, progress=progress)
