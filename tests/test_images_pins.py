@@ -252,3 +252,10 @@ def test_repository_options_beside_a_given_repository_are_an_error(pins: ImagePi
     with pytest.raises(ValidationError, match="would not be used") as raised:
         ImageAutomation(chart, "web", pins=pins, repository=repository, secret_ref="ghcr", policy=SemverPolicy(range="1.x"))
     assert raised.value.field == "secret_ref"
+
+
+def test_set_keeps_the_files_line_endings(tmp_path: Path) -> None:
+    path = tmp_path / "images.yaml"
+    path.write_bytes(PINS.replace("\n", "\r\n").encode())
+    set_image(path, "web", "ghcr.io/example/web:1.1.0")
+    assert path.read_bytes() == PINS.replace("\n", "\r\n").replace("web:1.0.0", "web:1.1.0").encode()

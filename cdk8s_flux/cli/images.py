@@ -52,6 +52,7 @@ def _objects(args: argparse.Namespace, command: str) -> list[dict[str, Any]]:
 
 def _init(args: argparse.Namespace) -> int:
     from cdk8s_flux.atomic import write_file
+    from cdk8s_flux.errors import ValidationError
     from cdk8s_flux.images.checks import PIN_ANNOTATION
     from cdk8s_flux.images.pins import HEADER, ImagePins, render_entry
     from cdk8s_flux.images.setters import Setter
@@ -60,7 +61,8 @@ def _init(args: argparse.Namespace) -> int:
     objects = _objects(args, "init")
     repositories = {(o["metadata"].get("namespace"), o["metadata"]["name"]): o["spec"]["image"] for o in objects if o.get("kind") == "ImageRepository"}
     existing = ImagePins.load(path) if path.exists() else None
-    text = path.read_text() if existing is not None else HEADER + "images:\n"
+    text = path.read_bytes().decode() if existing is not None else HEADER + "images:\n"
+    newline = "\r\n" if "\r\n" in text else "\n"
     added = []
     for policy in sorted((o for o in objects if o.get("kind") == "ImagePolicy"), key=lambda o: o["metadata"]["name"]):
         entry = (policy["metadata"].get("annotations") or {}).get(PIN_ANNOTATION)
@@ -71,12 +73,21 @@ def _init(args: argparse.Namespace) -> int:
         image = repositories.get((ref.get("namespace", namespace), ref["name"]))
         if image is None:
             continue
-        text = text.rstrip("\n") + "\n" + render_entry(entry, f"{image}:{args.tag}", Setter(namespace, policy["metadata"]["name"]), args.split)
+        lines = render_entry(entry, f"{image}:{args.tag}", Setter(namespace, policy["metadata"]["name"]), args.split)
+        text = text.rstrip("\r\n") + newline + lines.replace("\n", newline)
         added.append(entry)
     if not added:
         v.progress(f"{path}: every automated image has its entry; nothing to add")
         return v.EXIT_OK
-    ImagePins.parse(text, path)  # what we write must read back
+    try:
+        appended = ImagePins.parse(text, path)  # what we write must read back, with the new entries
+    except ValidationError:
+        appended = None
+    if appended is None or not set(added) <= set(appended.pins):
+        raise ValidationError(
+            "pins", str(path), "init appends entries indented by two spaces at the end, and this file's layout does not take them",
+            f"add the entries for {', '.join(added)} by hand (see 'cdk8s-flux images init --help'), or move images: to the end",
+        )  # fmt: skip
     write_file(path, text)
     for entry in added:
         v.progress(f"{path}: added {entry} pinned at tag {args.tag!r}; set the image it runs now with 'cdk8s-flux images set {entry} IMAGE'")

@@ -72,7 +72,7 @@ class ImagePins(Mapping[str, str]):
         """Read and check a pins file: each entry an image (or name and tag/digest), each marker a setter of its key."""
         path = Path(path)
         try:
-            text = path.read_text()
+            text = path.read_bytes().decode()  # bytes, so that line endings stay as they are
         except FileNotFoundError:
             if _initializing():
                 return cls(path, {})
@@ -178,7 +178,7 @@ def set_image(path: Path, entry: str, image: str) -> list[str]:
             f"{path}: images.{entry}", pin.image, "carries no marker, so Flux never updates it", "run 'cdk8s-flux images init' or add the marker"
         )
     ref = ImageRef.parse(image)
-    text = path.read_text()
+    text = path.read_bytes().decode()
     new, changes = apply(text, dict.fromkeys(pin.policies, ref), str(path))
     if changes:
         write_file(path, new)
