@@ -171,13 +171,15 @@ def bootstrap(
         progress(f"{'wrote' if written else 'unchanged:'} the apply bundle {options.output} (mode 0600; it holds the Secret: keep it out of git)")
     applied: tuple[Step, ...] = ()
     if options.context is not None:
+        applied = apply_plan(bundle, options.context, options.wait_timeout)
+        # As flux bootstrap: the install and the Secret first, then the user adds a new key, then the sync.
+        run_plan(applied[:-1], progress)
         if source.public_key and source.origin != "kept" and key_added is not None and not key_added():
             raise ValidationError(
-                "context", options.context, "the deploy key was not added to the git host, so Flux could not clone",
-                "add the key, then run bootstrap again (it keeps the key in the bundle file with -o; give --private-key-output to keep it otherwise)",
+                "context", options.context, "the deploy key is not on the git host yet, so the sync was not applied",
+                "add the key, then run bootstrap again: it keeps the Secret now in the cluster, and its key",
             )
-        applied = apply_plan(bundle, options.context, options.wait_timeout)
-        run_plan(applied, progress)
+        run_plan(applied[-1:], progress)
         progress(f"applied to context {options.context}: Flux syncs {sync.target.url} from now on")
     return BootstrapResult(delivery, where, source, bundle, text, written, applied)
 
