@@ -63,7 +63,8 @@ def _init(args: argparse.Namespace) -> int:
     existing = ImagePins.load(path) if path.exists() else None
     text = path.read_bytes().decode() if existing is not None else HEADER + "images:\n"
     newline = "\r\n" if "\r\n" in text else "\n"
-    added = []
+    added: list[str] = []
+    rendered: list[str] = []
     for policy in sorted((o for o in objects if o.get("kind") == "ImagePolicy"), key=lambda o: o["metadata"]["name"]):
         entry = (policy["metadata"].get("annotations") or {}).get(PIN_ANNOTATION)
         if entry is None or (existing is not None and entry in existing.pins):
@@ -76,6 +77,7 @@ def _init(args: argparse.Namespace) -> int:
         lines = render_entry(entry, f"{image}:{args.tag}", Setter(namespace, policy["metadata"]["name"]), args.split)
         text = text.rstrip("\r\n") + newline + lines.replace("\n", newline)
         added.append(entry)
+        rendered.append(lines)
     if not added:
         v.progress(f"{path}: every automated image has its entry; nothing to add")
         return v.EXIT_OK
@@ -86,7 +88,7 @@ def _init(args: argparse.Namespace) -> int:
     if appended is None or not set(added) <= set(appended.pins):
         raise ValidationError(
             "pins", str(path), "init appends entries indented by two spaces at the end, and this file's layout does not take them",
-            f"add the entries for {', '.join(added)} by hand (see 'cdk8s-flux images init --help'), or move images: to the end",
+            "add these entries under images: by hand: " + " ".join(" / ".join(line.strip() for line in r.splitlines()) for r in rendered),
         )  # fmt: skip
     write_file(path, text)
     for entry in added:
