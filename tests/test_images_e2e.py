@@ -140,3 +140,15 @@ def test_check_lists_every_problem_plainly_and_exits_4(world: GitWorld) -> None:
     errors = [line for line in result.stderr.splitlines() if line.startswith("cdk8s-flux: error:")]
     assert len(errors) == 2 and all("images.web" in line and "Fix:" in line for line in errors)
     assert "Traceback" not in result.stderr
+
+
+def test_init_refuses_a_layout_it_cannot_append_to_and_writes_nothing(world: GitWorld) -> None:
+    remote = world.bare_remote()
+    extra = 'ImageAutomation(flux, "api", pins=pins, image="ghcr.io/example/api", policy=SemverPolicy(range="2.x"))'
+    repo = _app(world, remote, extra=extra)
+    four = PINS.replace("\n  web:\n    image", "\n    web:\n        image")
+    (repo / "images.yaml").write_text(four)
+    result = run_cli("images", "init", "--tag", "2.0.0", cwd=repo, env=world.env)
+    assert result.returncode == 2
+    assert "add these entries under images: by hand: api: / image: ghcr.io/example/api:2.0.0" in result.stderr
+    assert (repo / "images.yaml").read_text() == four
