@@ -259,3 +259,9 @@ def test_set_keeps_the_files_line_endings(tmp_path: Path) -> None:
     path.write_bytes(PINS.replace("\n", "\r\n").encode())
     set_image(path, "web", "ghcr.io/example/web:1.1.0")
     assert path.read_bytes() == PINS.replace("\n", "\r\n").replace("web:1.0.0", "web:1.1.0").encode()
+
+
+def test_an_automated_image_needs_the_namespace_its_marker_names(pins: ImagePins) -> None:
+    with pytest.raises(ValidationError, match="needs one") as raised:
+        ImageAutomation(cdk8s.Chart(cdk8s.Testing.app(), "flux"), "web", pins=pins, namespace=None, policy=SemverPolicy(range="1.x"))  # type: ignore[arg-type]
+    assert raised.value.field == "namespace"

@@ -66,6 +66,9 @@ class ImageAutomationProps:
     def __post_init__(self) -> None:
         if not isinstance(self.pins, ImagePins):
             raise ValidationError("pins", self.pins, "not ImagePins", "pass pins=ImagePins.load('images.yaml')")
+        if self.namespace is None:
+            raise ValidationError("namespace", None, "a marker names its policy's namespace, so the policy needs one", "set namespace= (default flux-system)")
+        validation.dns1123_label("namespace", self.namespace)
         if self.repository is not None:
             if not isinstance(self.repository, ImageRepository):
                 raise ValidationError("repository", self.repository, "not an ImageRepository", "pass the ImageRepository construct, or image= to make one")
