@@ -10,6 +10,7 @@ from collections.abc import Callable
 import cdk8s
 
 from cdk8s_flux.v2 import (
+    AccessFrom,
     Bucket,
     BucketSTS,
     GitRepository,
@@ -19,13 +20,13 @@ from cdk8s_flux.v2 import (
     HelmChart,
     HelmRepository,
     LayerSelector,
+    NamespaceSelector,
     ObjectRef,
     OCIRepository,
     OCIRepositoryRef,
     OIDCIdentity,
     Verification,
 )
-from cdk8s_flux.v2.image import AccessFrom, NamespaceSelector
 
 PODINFO_GIT = "https://github.com/stefanprodan/podinfo"
 PODINFO_OCI = "oci://ghcr.io/stefanprodan/manifests/podinfo"
