@@ -265,3 +265,14 @@ def test_an_automated_image_needs_the_namespace_its_marker_names(pins: ImagePins
     with pytest.raises(ValidationError, match="needs one") as raised:
         ImageAutomation(cdk8s.Chart(cdk8s.Testing.app(), "flux"), "web", pins=pins, namespace=None, policy=SemverPolicy(range="1.x"))  # type: ignore[arg-type]
     assert raised.value.field == "namespace"
+
+
+def test_the_guides_pins_file_reads_as_it_says() -> None:
+    import re
+
+    guide = (Path(__file__).parent.parent / "docs" / "v2-image-automation.md").read_text()
+    example = re.search(r"```yaml\n(.*?)```", guide, re.S)
+    assert example is not None
+    pins = ImagePins.parse(example[1])
+    assert pins["api"].startswith("ghcr.io/example-org/api:main-3f2a9c1-1718000000@sha256:")
+    assert {str(s) for s in pins.pin("api").setters.values()} == {"flux-system:api:name", "flux-system:api:tag", "flux-system:api:digest"}
