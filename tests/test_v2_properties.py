@@ -10,6 +10,11 @@ exception (TypeError, KeyError, a jsii error) fails the test.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import functools
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,9 +22,10 @@ from typing import Any
 import cdk8s
 import pytest
 from fluxcrds import cel_problems, load_crds, schema_problems
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import (
@@ -53,7 +59,7 @@ from cdk8s_flux.v2 import (
 from cdk8s_flux.v2 import (
     HealthCheck as KsHealthCheck,
 )
-from cdk8s_flux.v2.resource import FluxObjectProps
+from cdk8s_flux.v2.resource import FluxObjectProps, camel_case
 from cdk8s_flux.v2.sources import GitRepository, HelmRepository
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -240,7 +246,7 @@ STRATEGIES: dict[type[FluxObjectProps], st.SearchStrategy[dict[str, Any]]] = {
              "crds": maybe(mix(["Skip", "Create", "CreateReplace"], ["create"])), "depends_on": lists(ref("HelmRelease")), "chart_ref": Field(st.none(), ref("OCIRepository").valid),
              "values": Field(st.dictionaries(st.text(max_size=3), st.one_of(st.integers(), st.text(max_size=3), st.none(), st.lists(st.booleans(), max_size=2)), max_size=2), st.just({"a": {1, 2}})),
              "values_from": lists(build(ValuesReference, {"kind": mix(["Secret", "ConfigMap"], ["secret"]), "name": NAMES}, values_key=maybe(mix(["values.yaml"], ["a b"])), target_path=maybe(mix(["image.tag"], ["a b"])))),
-             "install_retries": maybe(Field(st.integers(-3, 5), st.sampled_from([2**40, 1.5, "3"]))), "max_history": maybe(Field(st.integers(0, 5), st.just(-1))),
+             "install_retries": maybe(Field(st.integers(-3, 5), st.sampled_from([2**40, 1.5, "3"]))), "max_history": maybe(Field(st.integers(-3, 5), st.sampled_from([2**40, 1.5]))),
              "drift_detection": maybe(mix(["enabled", "warn"], ["on"])), "verify": maybe(VERIFICATIONS)},
         ),
         arguments({"chart_ref": ref("OCIRepository", "HelmChart")}, {**METADATA, "interval": DURATIONS, "chart": Field(st.none(), st.just("podinfo"))}),
@@ -325,3 +331,280 @@ def test_a_full_synth_gives_the_same_object(crds: list[dict[str, Any]], case: tu
     chart = cdk8s.Chart(cdk8s.Testing.app(), "c")
     construct(chart, "generated", props_type(**resolve(options)))
     assert chart_objects(chart) == [expected]
+
+
+# --- the other direction: what the CRD schema and CEL rules admit, the props take -------------------------
+
+#: The fewest arguments each kind needs; one field at a time is set on top of them.
+BASES: dict[str, dict[str, Any]] = {
+    "GitRepository": {"url": "https://github.com/stefanprodan/podinfo", "ref": GitRepositoryRef(branch="master")},
+    "OCIRepository": {"url": "oci://ghcr.io/stefanprodan/manifests/podinfo", "ref": OCIRepositoryRef(tag="latest")},
+    "HelmRepository": {"url": "https://stefanprodan.github.io/podinfo"},
+    "HelmChart": {"chart": "podinfo", "source": ObjectRef(kind="HelmRepository", name="podinfo")},
+    "Bucket": {"bucket_name": "podinfo", "endpoint": "minio.minio.svc.cluster.local:9000"},
+    "Kustomization": {"source": ObjectRef(kind="GitRepository", name="podinfo")},
+    "HelmRelease": {"chart": "podinfo", "chart_source": ObjectRef(kind="HelmRepository", name="podinfo")},
+    "Provider": {"type": "generic"},
+    "Alert": {"provider": ObjectRef(kind="Provider", name="slack"), "event_sources": [ObjectRef(kind="Kustomization", name="*")]},
+    "Receiver": {"type": "generic", "resources": [ObjectRef(kind="GitRepository", name="podinfo")], "secret_ref": "webhook-token"},
+    "ImageRepository": {"image": "ghcr.io/stefanprodan/podinfo"},
+    "ImagePolicy": {"image_repository": ObjectRef(kind="ImageRepository", name="podinfo"), "policy": SemverPolicy(range="5.0.x")},
+    "ImageUpdateAutomation": {"source": ObjectRef(kind="GitRepository", name="podinfo"), "author_email": "fluxcdbot@users.noreply.github.com"},
+}
+
+def _passes(check: Any, *args: Any) -> Any:
+    """A predicate from one of our checks: whether it takes the value."""
+
+    def predicate(value: Any) -> bool:
+        try:
+            check("value", value, *args)
+        except ValidationError:
+            return False
+        return True
+
+    return predicate
+
+
+def _cel(value: str) -> bool:
+    from cdk8s_flux.v2.kustomize import cel_expression
+
+    return _passes(cel_expression)(value)
+
+
+def _never(value: Any) -> bool:
+    return False
+
+
+#: Where our props are knowingly stricter than the CRD schema: ``Kind:path`` pattern, the rule they add, and why.
+#: Values outside the rule are not drawn there; ``_never`` leaves a field to the props' own tests.
+STRICTER: list[tuple[str, Any, str]] = [
+    (r":", lambda value: value != "", "an empty string, which Flux reads as unset: leave the prop out instead"),
+    (r":", lambda value: isinstance(value, bool) or not isinstance(value, int) or -(2**31) <= value < 2**31,
+     "whole numbers of 32 bits: a count or retry number beyond that is taken as a mistake"),
+    (r"(Ref|Refs\[\])\.name$|\.serviceAccountName$|:spec\.(dependsOn|resources|eventSources)\[\]\.name$|\.sourceRef\.name$|:spec\.chartRef\.name$",
+     validation.is_dns1123_subdomain, "names of Kubernetes objects (RFC 1123), which the CRD leaves as plain strings"),
+    (r"\.namespace$|Namespace$", validation.is_dns1123_label, "namespaces are RFC 1123 labels"),
+    (r"(exclusionList|inclusionList)\[\]$|filterTags\.pattern$|\.(issuer|subject)$", _passes(validation.go_regexp), "Go regular expressions, which Flux compiles"),
+    (r"([Ee]xpr|\.current|\.failed|\.inProgress|resourceFilter|\.expression)$", _cel, "CEL expressions, which Flux parses"),
+    (r"(HelmChart:spec\.version|HelmRelease:spec\.chart\.spec\.version|\.semver|semver\.range)$", _passes(validation.semver_range), "semver ranges, which Flux parses"),
+    (r"HelmRelease:spec\.releaseName$", lambda value: len(value) <= 53 and re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", value) is not None,
+     "Helm's release name rule"),
+    (r":spec\.(url|address|endpoint|proxy)$|issuerURL$", _never, "addresses Flux connects to: each kind's scheme and a host"),
+    (r"Bucket:spec\.bucketName$", _never, "S3's bucket naming rules"),
+    (r"ImageRepository:spec\.image$", _never, "an image repository, without tag or digest"),
+    (r"author\.email$", _never, "an e-mail address"),
+    (r"\.branch$", _passes(validation.git_branch), "git branch names"),
+    (r"Kustomization:spec\.path$|ImageUpdateAutomation:spec\.update\.path$", _never, "a path inside the source, written ./..."),
+    (r"ignore\[\]\.paths\[\]$", lambda value: value.startswith("/"), "JSON pointers"),
+    (r"(GitRepository|OCIRepository|Bucket):spec\.ignore$", lambda value: "\n" not in value, "gitignore lines, given one per item (ignore=[...]) and joined with line breaks"),
+    (r"HelmRepository:spec\.(provider|insecure|passCredentials|certSecretRef\.name)$", _never,
+     "fields that apply to OCI repositories only, or with a secret: refused where Flux ignores them"),
+    (r"images\[\]\.name$", _never, "an image override that changes neither name, tag nor digest (the props' own tests cover it)"),
+    (r"Bucket:spec\.provider$", lambda value: value != "azure", "an azure Bucket needs an https:// endpoint, which the base has not"),
+    (r"Provider:spec\.type$", lambda value: value not in ("github", "gitlab", "gitea", "bitbucketserver", "bitbucket", "azuredevops"),
+     "a commit-status provider needs the repository as address, which the base has not"),
+]
+
+
+class _Skip(Exception):
+    """The spelling of a prop cannot be turned into arguments here (a map, a construct, words)."""
+
+
+@dataclass(frozen=True)
+class _Spelled:
+    """One step of a prop as PROPS spells it: ``argument=Class(inner)``, ``argument=[Class(inner)]`` or a leaf."""
+
+    argument: str
+    cls: str | None = None
+    inner: _Spelled | None = None
+    listed: bool = False
+
+
+def _spelled(text: str) -> _Spelled | None:
+    match = re.fullmatch(r"\s*(\w+)=(.*?)\s*", text)
+    if match is None:
+        return None
+    argument, rest = match[1], match[2]
+    if rest in ("...", "True"):
+        return _Spelled(argument)
+    if rest == "[...]":
+        return _Spelled(argument, listed=True)
+    nested_match = re.fullmatch(r"(\[)?(\w+)\((.*)\)(\])?", rest)
+    if nested_match is None or bool(nested_match[1]) != bool(nested_match[4]):
+        return None
+    inner = _spelled(nested_match[3])
+    return None if inner is None else _Spelled(argument, nested_match[2], inner, bool(nested_match[1]))
+
+
+def _classes() -> dict[str, type]:
+    import cdk8s_flux.v2 as v2
+    from cdk8s_flux.v2 import helm, image, kustomize, notification, sources
+
+    return {name: item for module in (v2, helm, image, kustomize, notification, sources) for name, item in vars(module).items() if isinstance(item, type)}
+
+
+def _example_at(objects: list[dict[str, Any]], path: list[str]) -> Any:
+    """The value at ``path`` (``[]`` steps take the first item) in the first example object that has it."""
+    for obj in objects:
+        value: Any = obj
+        for step in path:
+            many = step.endswith("[]")
+            key = step[:-2] if many else step
+            value = value.get(key) if isinstance(value, dict) else None
+            if many:
+                value = value[0] if isinstance(value, list) and value else None
+        if value is not None:
+            return value
+    raise _Skip(".".join(path))
+
+
+def _arguments_for(spelled: _Spelled, value: Any, leaf: list[str], examples: list[dict[str, Any]]) -> tuple[str, Any]:
+    """``(argument, value)`` for the props, nested classes made with their required fields from the examples."""
+    if spelled.cls is None:
+        return spelled.argument, [value] if spelled.listed else value
+    cls = _classes().get(spelled.cls)
+    if cls is None or spelled.inner is None or not dataclasses.is_dataclass(cls):
+        raise _Skip(spelled.cls or "")
+    inner_argument, inner_value = _arguments_for(spelled.inner, value, leaf, examples)
+    options = {inner_argument: inner_value}
+    for item in dataclasses.fields(cls):
+        if item.name in options or item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING:
+            continue
+        key = getattr(cls, "SPEC_KEYS", {}).get(item.name, camel_case(item.name))
+        for end in range(len(leaf) - 1, 0, -1):  # the nearest ancestor of the leaf that has the field
+            found = [o for o in examples if _has(o, [*leaf[:end], key])]
+            if found:
+                options[item.name] = _example_at(found, [*leaf[:end], key])
+                break
+        else:
+            raise _Skip(f"{cls.__name__}.{item.name}")
+    made = cls(**options)
+    return spelled.argument, [made] if spelled.listed else made
+
+
+def _has(obj: dict[str, Any], path: list[str]) -> bool:
+    try:
+        _example_at([obj], path)
+    except _Skip:
+        return False
+    return True
+
+
+def _schema_at(schema: dict[str, Any], path: list[str]) -> dict[str, Any]:
+    for step in path:
+        many = step.endswith("[]")
+        schema = schema["properties"][step[:-2] if many else step]
+        if many:
+            schema = schema["items"]
+    return schema
+
+
+def _candidate(base: dict[str, Any], leaf: list[str], value: Any, schema: dict[str, Any], examples: list[dict[str, Any]]) -> dict[str, Any]:
+    """``base`` with ``value`` at ``leaf``, and the required fields beside it (from the examples), as plain data."""
+    obj = copy.deepcopy(base)
+    node: Any = obj["spec"]
+    here = schema
+    for index, step in enumerate(leaf):
+        many = step.endswith("[]")
+        key = step[:-2] if many else step
+        for required in here.get("required", ()):
+            if required not in node and required != key:
+                node[required] = copy.deepcopy(_example_at(examples, [*leaf[:index], required]))
+        sub = here["properties"][key]
+        last = index == len(leaf) - 1
+        if many:
+            node[key] = [value] if last else [{}]
+            node, here = node[key][0], sub["items"]
+        else:
+            if last:
+                node[key] = value
+            else:
+                node = node.setdefault(key, {})
+                if not isinstance(node, dict):
+                    raise _Skip(key)
+            here = sub
+    return obj
+
+
+def _scalar(schema: dict[str, Any]) -> bool:
+    return schema.get("type") in ("string", "integer", "boolean") and "properties" not in schema
+
+
+@functools.cache
+def _examples(kind: str) -> tuple[dict[str, Any], ...]:
+    from inventory import module
+
+    found = module(kind)
+    out = []
+    for builder in found.BUILDERS[kind] if found is not None else ():
+        chart = cdk8s.Chart(cdk8s.Testing.app(), "examples")
+        builder(chart)
+        out += [o for o in chart_objects(chart) if o["kind"] == kind]
+    return tuple(out)
+
+
+def _admitting_cases(kind: str) -> list[tuple[str, _Spelled, dict[str, Any]]]:
+    """``(leaf path, spelled prop, leaf schema)`` of every scalar leaf whose prop can be spelled out here."""
+    from inventory import module, spec_schemas
+
+    found = module(kind)
+    if found is None:
+        pytest.skip(f"tests/inventory has no module for {kind} yet")
+    schema = spec_schemas()[kind]
+    cases = []
+    for path, prop in sorted(found.PROPS[kind].items()):
+        leaf_schema = _schema_at(schema, path.split(".")[1:])
+        if not _scalar(leaf_schema):
+            continue
+        # the last spelling that can be made: the nested form, where PROPS also names a shorthand
+        spellings = [spelled for spelled in map(_spelled, prop.split(" or ")) if spelled is not None]
+        if spellings:
+            cases.append((path, spellings[-1], {k: v for k, v in leaf_schema.items() if not k.startswith("x-kubernetes") and k != "description"}))
+    return cases
+
+
+@pytest.mark.parametrize("kind", sorted(BASES))
+def test_what_the_crd_admits_the_props_take(kind: str, crds: list[dict[str, Any]]) -> None:
+    """For each scalar field: a value the CRD schema and CEL rules admit (in an object with the fewest other
+    fields) is not refused by the props, unless the props are knowingly stricter (``STRICTER``)."""
+    from hypothesis_jsonschema import from_schema
+    from inventory import spec_schemas
+
+    from cdk8s_flux.release.embedded import EMBEDDED_VERSION
+    from cdk8s_flux.validate import validate_objects
+
+    cases = _admitting_cases(kind)
+    assert cases, f"no scalar prop of {kind} could be spelled out"
+    props_type = next(p for p in STRATEGIES if p.KIND == kind)
+    base_options = BASES[kind]
+    base = props_type(**base_options).manifest("generated")
+    schema = spec_schemas()[kind]
+    examples = list(_examples(kind))
+    tried: dict[str, int] = {}
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+    @given(st.sampled_from(cases).flatmap(lambda case: st.tuples(st.just(case), from_schema(case[2]))))
+    def check(drawn: tuple[tuple[str, _Spelled, dict[str, Any]], Any]) -> None:
+        (path, spelled, _), value = drawn
+        leaf = path.split(".")[1:]
+        for pattern, rule, _why in STRICTER:
+            if re.search(pattern, f"{kind}:{path}"):
+                assume(rule(value))
+        try:
+            obj = _candidate(base, leaf, value, schema, examples)
+            argument, made = _arguments_for(spelled, value, leaf, examples)
+        except (_Skip, ValidationError):
+            assume(False)  # a required neighbour our examples do not have, or a nested value refused on its own below
+            return
+        assume(validate_objects([obj], flux_version=EMBEDDED_VERSION) == [])
+        options = {**base_options, argument: made}
+        try:
+            props_type(**options)
+        except ValidationError as error:
+            raise AssertionError(f"{kind} {path}={value!r} is admitted by the CRD, but {props_type.__name__} refuses it: {error}") from None
+        tried[path] = tried.get(path, 0) + 1
+
+    check()
+    assert tried, f"no admitted value of {kind} was tried"
+    if os.environ.get("CDK8S_FLUX_REPORT_COVERAGE"):
+        print(f"\n{kind}: {len(tried)} of {len(cases)} scalar fields tried with admitted values, {sum(tried.values())} values")

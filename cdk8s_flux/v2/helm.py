@@ -542,7 +542,7 @@ class HelmReleaseProps(FluxObjectProps):
 
     interval: default ``1m0s``. release_name (at most 53 characters; Flux's
     default ``[<target namespace>-]<name>``), target_namespace,
-    storage_namespace, max_history (Flux's default 5, 0 for no limit), timeout
+    storage_namespace, max_history (Flux's default 5; 0, or less, for no limit), timeout
     (per Kubernetes operation; Flux's default ``5m0s``), service_account_name,
     suspend, persistent_client (reuse one Kubernetes client per
     reconciliation; the controller's default true). values, values_from: the
@@ -726,7 +726,7 @@ class HelmReleaseProps(FluxObjectProps):
                 "valuesFrom": values_from or None,
                 "serviceAccountName": optional(validation.dns1123_subdomain, "service_account_name", self.service_account_name),
                 "kubeConfig": self._kube_config(),
-                "maxHistory": optional(validation.integer, "max_history", self.max_history, minimum=0),
+                "maxHistory": optional(validation.integer, "max_history", self.max_history),
                 "timeout": _duration("timeout", self.timeout),
                 "driftDetection": self._drift_detection(),
                 "postRenderers": [item.to_spec(f"post_renderers[{index}]") for index, item in enumerate(post_renderers)] or None,
