@@ -1,4 +1,5 @@
-"""Property: every input to a Flux construct is refused with ``ValidationError`` or gives an object the cluster admits.
+"""Property: every input to a Flux construct is refused with ``ValidationError`` or gives an object the cluster admits;
+and the other way round, what the cluster admits the props take.
 
 Hypothesis drives each props type with generated values, mixing valid and
 invalid ones (names, URLs, durations, semver ranges, references, types), with
@@ -6,6 +7,13 @@ optional fields on and off and mutually exclusive fields together. Whatever
 comes out is checked against the openAPIV3Schema (strictly, via
 ``cdk8s_flux.validate``) and the CEL rules of the Flux v2.9.4 CRDs. Any other
 exception (TypeError, KeyError, a jsii error) fails the test.
+
+The other direction: for every scalar field of the schema inventory
+(tests/inventory, all 13 kinds), hypothesis-jsonschema draws values from the
+field's CRD schema; each is set on an object with the fewest other fields, and
+where the CRD schema and CEL rules admit that object, the props given the same
+value must not refuse it. ``STRICTER`` lists where the props knowingly add a
+rule the schema has not (object names, regular expressions, CEL, semver), with why.
 """
 
 from __future__ import annotations
@@ -575,7 +583,7 @@ def test_what_the_crd_admits_the_props_take(kind: str, crds: list[dict[str, Any]
 
     cases = _admitting_cases(kind)
     assert cases, f"no scalar prop of {kind} could be spelled out"
-    props_type = next(p for p in STRATEGIES if p.KIND == kind)
+    props_type = next(p for p in STRATEGIES if kind == p.KIND)
     base_options = BASES[kind]
     base = props_type(**base_options).manifest("generated")
     schema = spec_schemas()[kind]
