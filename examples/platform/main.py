@@ -43,6 +43,8 @@ from cdk8s_flux.v2 import (
     FluxSync,
     GitRepository,
     GitRepositoryRef,
+    HealthCheck,
+    HealthCheckExpr,
     HelmRelease,
     Kustomization,
     ObjectSelector,
@@ -60,6 +62,12 @@ PINS = Path(__file__).resolve().parent / "images.yaml"
 #: The upstream examples whose configs the platform applies as they are, pinned to a commit.
 KUSTOMIZE_HELM_EXAMPLE = ("https://github.com/fluxcd/flux2-kustomize-helm-example", "4f1a5b1051b469108d1bdf0ebec6c814427e3834")
 MONITORING_EXAMPLE = ("https://github.com/fluxcd/flux2-monitoring-example", "7ab65dc8b90f7a6751d88f18bbb4e1bee33bf334")
+#: A Gateway is ready once its controller has programmed it (it has no Ready condition for Flux to read).
+GATEWAY_PROGRAMMED = HealthCheckExpr(
+    api_version="gateway.networking.k8s.io/v1", kind="Gateway",
+    current="has(status.conditions) && status.conditions.exists(e, e.type == 'Programmed' && e.status == 'True')",
+    failed="has(status.conditions) && status.conditions.exists(e, e.type == 'Accepted' && e.status == 'False')",
+)  # fmt: skip
 #: What every layer's Kustomization shares (upstream's clusters/<name>/*.yaml).
 LAYER = {"interval": "1h", "retry_interval": "2m", "timeout": "5m", "prune": True}
 
@@ -135,6 +143,12 @@ def build(app: cdk8s.App, cluster: Cluster) -> None:
     infra_configs = Kustomization(
         flux, "infra-configs", source=upstream_source(flux, "flux2-kustomize-helm-example", KUSTOMIZE_HELM_EXAMPLE),
         path="./infrastructure/configs", depends_on=[infra_controllers], **LAYER,
+        # The apps wait for what they need: an ACME account with Let's Encrypt, and a Gateway that routes.
+        health_checks=[
+            HealthCheck(api_version="cert-manager.io/v1", kind="ClusterIssuer", name="letsencrypt"),
+            HealthCheck(api_version="gateway.networking.k8s.io/v1", kind="Gateway", name="envoy", namespace="envoy-gateway-system"),
+        ],
+        health_check_exprs=[GATEWAY_PROGRAMMED],
         # The ClusterIssuer of the configs asks this cluster's ACME server.
         patches=[Patch(
             patch=[{"op": "replace", "path": "/spec/acme/server", "value": cluster.acme_server}],
@@ -157,8 +171,8 @@ def build(app: cdk8s.App, cluster: Cluster) -> None:
         flux, "team-dashboards", source=dashboards, target_namespace=MONITORING, depends_on=[monitoring_configs], **LAYER
     )
     Kustomization.for_chart(
-        flux, "apps", chart=apps, sync=sync, depends_on=[infra_configs],
-        health_checks=list(apps.releases), post_build=PostBuild(substitute={"cluster_name": cluster.name}), **LAYER,
+        flux, "apps", chart=apps, sync=sync, depends_on=[infra_configs], wait=True,
+        post_build=PostBuild(substitute={"cluster_name": cluster.name}), **LAYER,
     )  # fmt: skip
 
     notifications(flux, cluster, sync, [*controllers.releases, *monitoring.releases, *apps.releases])
