@@ -180,6 +180,24 @@ def _object_meta_validator(schema_set: str) -> Any:
 
 
 _OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+_PLAIN_STRINGS = frozenset({"name", "namespace", "generateName"})
+_PLAIN_MAPS = frozenset({"labels", "annotations"})
+
+
+def _plain_metadata(metadata: Any) -> bool:
+    """Whether ``metadata`` holds only names and string maps: valid ``ObjectMeta`` without running its schema (most objects')."""
+    if not isinstance(metadata, dict):
+        return False
+    for key, value in metadata.items():
+        if key in _PLAIN_STRINGS:
+            if not isinstance(value, str):
+                return False
+        elif key in _PLAIN_MAPS:
+            if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+                return False
+        else:
+            return False
+    return True
 
 
 @cache
@@ -411,6 +429,8 @@ def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 #: In a rule's schema path, the step into every item of a list or every value of a map.
 EACH = "*"
+#: The most CEL answers one CrdSet remembers before it starts afresh.
+_ANSWERS = 100_000
 
 
 @dataclass(frozen=True)
@@ -424,6 +444,27 @@ class CelRule:
     program: Any | None
     #: Why cel-python cannot compile it, when it cannot.
     error: str = ""
+    #: The fields of ``self`` the rule reads, when it reads ``self`` only through them (see ``fields_read``).
+    fields: frozenset[str] | None = None
+
+
+_SELF = re.compile(r"\bself\b")
+_FIELD = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")
+
+
+def fields_read(rule: str) -> frozenset[str] | None:
+    """The fields of ``self`` a CEL rule reads, or None when it uses ``self`` otherwise (whole, indexed, a method of it).
+
+    Evaluating the rule on ``self`` cut to these fields gives the same answer:
+    the rule cannot see the others.
+    """
+    found = set()
+    for match in _SELF.finditer(rule):
+        field_match = _FIELD.match(rule, match.end())
+        if field_match is None:
+            return None
+        found.add(field_match.group(1))
+    return frozenset(found)
 
 
 @cache
@@ -464,7 +505,7 @@ def compile_rules(schema: dict[str, Any]) -> tuple[CelRule, ...]:
         except (celpy.CELParseError, celpy.CELEvalError) as exc:
             compiled.append(CelRule(path, text, message, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
             continue
-        compiled.append(CelRule(path, text, message, program))
+        compiled.append(CelRule(path, text, message, program, fields=fields_read(text)))
     return tuple(compiled)
 
 
@@ -494,6 +535,8 @@ class CrdSet:
     _rules: dict[tuple[str, str], tuple[CelRule, ...]] = field(init=False, default_factory=dict)
     #: The rules already said to be skipped, so each is said once.
     _reported: set[tuple[str, str, tuple[str, ...], str]] = field(init=False, default_factory=set)
+    #: What each rule answered for each value (see ``_evaluate``).
+    _answers: dict[tuple[tuple[str, ...], str, str], tuple[bool, str]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.served = {}
@@ -547,8 +590,6 @@ class CrdSet:
         ``invalid`` are the field paths of the object's schema errors. A rule
         cel-python cannot compile or evaluate is skipped, and ``report`` told once.
         """
-        from celpy import CELEvalError, celtypes, json_to_cel
-
         api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
         errors = list(invalid)
         checked = _checked(obj)
@@ -560,16 +601,41 @@ class CrdSet:
                 if rule.program is None:
                     self._skipped(api_version, kind, rule, f"cel-python cannot compile it: {rule.error}", report)
                     break
-                try:
-                    result = rule.program.evaluate({"self": json_to_cel(value)})
-                except CELEvalError as exc:
-                    self._skipped(api_version, kind, rule, f"cel-python cannot evaluate it: {exc.args[0] if exc.args else exc}", report)
-                    continue
-                if not isinstance(result, celtypes.BoolType):
-                    self._skipped(api_version, kind, rule, f"it gives {cut(repr(result))}, not true or false", report)
-                elif not result:
+                passed, why = self._evaluate(rule, value)
+                if why:
+                    self._skipped(api_version, kind, rule, why, report)
+                elif not passed:
                     found.append((at, rule.message, rule.rule))
         return found
+
+    def _evaluate(self, rule: CelRule, value: Any) -> tuple[bool, str]:
+        """Whether ``value`` passes ``rule``, or why it cannot be told; remembered per value.
+
+        A rule reads nothing but ``self`` (and of it, often a few fields), so
+        equal values give equal answers: the many objects of an app whose specs
+        agree in the fields a rule reads are evaluated once. cel-python
+        interprets a rule's syntax tree on every call, the most costly step of the whole check.
+        """
+        import json
+
+        from celpy import CELEvalError, celtypes, json_to_cel
+
+        if rule.fields is not None and isinstance(value, dict):
+            value = {name: value[name] for name in rule.fields if name in value}  # all the rule can see
+        key = (rule.path, rule.rule, json.dumps(value, sort_keys=True, default=repr))
+        if key in self._answers:
+            return self._answers[key]
+        assert rule.program is not None
+        try:
+            result = rule.program.evaluate({"self": json_to_cel(value)})
+        except CELEvalError as exc:
+            answer = (True, f"cel-python cannot evaluate it: {exc.args[0] if exc.args else exc}")
+        else:
+            answer = (bool(result), "") if isinstance(result, celtypes.BoolType) else (True, f"it gives {cut(repr(result))}, not true or false")
+        if len(self._answers) >= _ANSWERS:
+            self._answers.clear()
+        self._answers[key] = answer
+        return answer
 
     def _skipped(self, api_version: str, kind: str, rule: CelRule, why: str, report: Callable[[str], None] | None) -> None:
         key = (api_version, kind, rule.path, rule.rule)
@@ -897,7 +963,7 @@ def custom_problems(
     found.extend(object_problem(file, obj, _dotted(path), message, f"CEL: {rule}", source) for path, message, rule in cel_errors)
     chosen = schema_set or schema_version(default_kubernetes_version())
     metadata = obj.get("metadata")
-    if metadata is not None and not any(p.path == "metadata" or p.path.startswith("metadata.") for p in found):
+    if metadata is not None and not _plain_metadata(metadata) and not any(p.path == "metadata" or p.path.startswith("metadata.") for p in found):
         meta_validator = _object_meta_validator(chosen)
         for path, message, rule in _field_errors(meta_validator, metadata, admits):
             found.append(object_problem(file, obj, _dotted(("metadata", *path)), message, rule, schema_name(chosen)))
