@@ -76,7 +76,7 @@ def run() -> list[Comparison]:
         for obj in objects:
             kind, api_version = obj["kind"], obj["apiVersion"]
             validator = validate._core_validator(schema_set, kind, api_version) or crds.validator(api_version, kind)
-            assert not list(validator.iter_errors(obj))
+            assert validator is not None and not list(validator.iter_errors(obj))
 
     ours()  # compile the schemas and CEL rules once, as the first object of a run does
     schema_only()
