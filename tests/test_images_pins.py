@@ -14,7 +14,7 @@ from cdk8s_flux.images.automation import ImageAutomation, ImageUpdates
 from cdk8s_flux.images.pins import ImagePins, set_image
 from cdk8s_flux.target import GitTarget
 from cdk8s_flux.testing import assert_chart_snapshot, chart_objects
-from cdk8s_flux.v2 import FluxSync, GitRepository, GitRepositoryRef, ImageRepository, ImageUpdateAutomation, NumericalPolicy, ObjectRef, SemverPolicy, TagFilter
+from cdk8s_flux.v2 import FluxSync, GitRepository, GitRepositoryRef, ImageRepository, ImageUpdateAutomation, LabelSelector, LabelSelectorRequirement, NumericalPolicy, ObjectRef, SemverPolicy, TagFilter
 from cdk8s_flux.validate import validate_objects
 
 PINS = """\
@@ -276,3 +276,29 @@ def test_the_guides_pins_file_reads_as_it_says() -> None:
     pins = ImagePins.parse(example[1])
     assert pins["api"].startswith("ghcr.io/example-org/api:main-3f2a9c1-1718000000@sha256:")
     assert {str(s) for s in pins.pin("api").setters.values()} == {"flux-system:api:name", "flux-system:api:tag", "flux-system:api:digest"}
+
+
+@pytest.mark.parametrize(
+    ("updates", "applied"),
+    [
+        ({"namespace": "apps"}, False),
+        ({"policy_selector": LabelSelector(match_labels={"team": "web"})}, False),
+        ({"policy_selector": LabelSelector(match_expressions=[LabelSelectorRequirement(key="team", operator="DoesNotExist")])}, True),
+    ],
+)
+def test_an_automated_image_no_automation_applies_is_an_error(pins: ImagePins, updates: dict[str, Any], applied: bool) -> None:
+    # the controller reads only the ImagePolicies of its own namespace that its policy selector selects
+    app, _ = _app(pins, **updates)
+    found = _problems(app)
+    assert (found == []) is applied
+    assert all("no ImageUpdateAutomation of the app applies it" in p for p in found) and len(found) in (0, 2)
+
+
+def test_labels_reach_the_policies_a_selector_asks_for(pins: ImagePins) -> None:
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "flux")
+    for entry in ("web", "api"):
+        ImageAutomation(chart, entry, pins=pins, labels={"team": "web"}, policy=SemverPolicy(range="1.x") if entry == "web" else NumericalPolicy())
+    source = GitRepository(chart, "app-source", url=URL, ref=GitRepositoryRef(branch="main"))
+    ImageUpdates(chart, "app-images", source=source, pins=[pins], author_email="flux@example.com", policy_selector=LabelSelector(match_labels={"team": "web"}))
+    assert _problems(app) == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
@@ -25,7 +25,7 @@ from cdk8s_flux.images.setters import Setter
 from cdk8s_flux.images.synth import add_checks
 from cdk8s_flux.props import keyword_options, resolve_props
 from cdk8s_flux.target import repo_path
-from cdk8s_flux.v2.image import ImagePolicy, ImageRepository, ImageUpdateAutomation, Policy, TagFilter
+from cdk8s_flux.v2.image import ImagePolicy, ImageRepository, ImageUpdateAutomation, LabelSelector, Policy, TagFilter
 from cdk8s_flux.v2.resource import DEFAULT_NAMESPACE
 from cdk8s_flux.v2.sources import GitRepositoryReference
 
@@ -45,7 +45,8 @@ class ImageAutomationProps:
     provider and exclusion_list (as on ``ImageRepository``); or pass repository= an
     ``ImageRepository`` of the app, shared by several policies or with more options.
 
-    name, namespace: of the objects made (default the entry and ``flux-system``).
+    name, namespace: of the objects made (default the entry and ``flux-system``); labels:
+    theirs too, such as the ones an ImageUpdateAutomation's policy_selector asks for.
     """
 
     pins: ImagePins
@@ -62,6 +63,7 @@ class ImageAutomationProps:
     exclusion_list: Sequence[str] | None = None
     name: str | None = None
     namespace: str = DEFAULT_NAMESPACE
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.pins, ImagePins):
@@ -98,7 +100,8 @@ class ImageAutomation(Construct):
             reflection = "IfNotPresent"
         self.repository = props.repository if props.repository is not None else self._repository(name, pin)
         self.policy = ImagePolicy(
-            self, "Policy", name=name, namespace=props.namespace, annotations={PIN_ANNOTATION: self.entry}, image_repository=self.repository,
+            self, "Policy", name=name, namespace=props.namespace, labels=props.labels, annotations={PIN_ANNOTATION: self.entry},
+            image_repository=self.repository,
             policy=props.policy, filter_tags=props.filter_tags, digest_reflection_policy=reflection, interval=props.policy_interval,
         )  # fmt: skip
         self.setter = Setter(props.namespace, name)
@@ -113,7 +116,7 @@ class ImageAutomation(Construct):
                 "pass image='REGISTRY/PATH', then run 'cdk8s-flux images init'",
             )  # fmt: skip
         return ImageRepository(
-            self, "Repository", name=name, namespace=props.namespace, image=image, interval=props.interval or "1m0s",
+            self, "Repository", name=name, namespace=props.namespace, labels=props.labels, image=image, interval=props.interval or "1m0s",
             secret_ref=props.secret_ref, provider=props.provider, exclusion_list=props.exclusion_list,
         )  # fmt: skip
 
@@ -141,7 +144,9 @@ class ImageUpdatesProps:
     author_email (required), author_name, message_template (a Go template over the
     changes, default Flux's message), message_template_values, signing_key_secret /
     signing_key_type, interval (default ``1m0s``): as on ``ImageUpdateAutomation``.
-    name, namespace: of the object (default the id, ``flux-system``).
+    policy_selector: apply only the ImagePolicies with these labels (unset: all of its
+    namespace; the controller reads no other namespace). name, namespace: of the object
+    (default the id, ``flux-system``).
     """
 
     source: GitRepositoryReference
@@ -157,6 +162,7 @@ class ImageUpdatesProps:
     message_template_values: Mapping[str, str] | None = None
     signing_key_secret: str | None = None
     signing_key_type: str | None = None
+    policy_selector: LabelSelector | None = None
     interval: str = "1m0s"
     name: str | None = None
     namespace: str = DEFAULT_NAMESPACE
@@ -194,7 +200,7 @@ class ImageUpdates(Construct):
             push_options=props.push_options, message_template=props.message_template,
             message_template_values=props.message_template_values,
             signing_key_secret=props.signing_key_secret, signing_key_type=props.signing_key_type,
-            update_path="./" + path, interval=props.interval,
+            update_path="./" + path, policy_selector=props.policy_selector, interval=props.interval,
         )  # fmt: skip
         add_checks(self, pins)
 

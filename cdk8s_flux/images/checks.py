@@ -137,6 +137,47 @@ def publish_problems(objects: Sequence[dict[str, Any]]) -> list[str]:
     return problems
 
 
+def _selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    """Whether a Kubernetes label selector (unset: everything) selects these labels."""
+    if not selector:
+        return True
+    if any(labels.get(key) != value for key, value in (selector.get("matchLabels") or {}).items()):
+        return False
+    for requirement in selector.get("matchExpressions") or ():
+        key, operator, values = requirement.get("key"), requirement.get("operator"), requirement.get("values") or []
+        present = key in labels
+        if (
+            (operator == "In" and not (present and labels[key] in values))
+            or (operator == "NotIn" and present and labels[key] in values)
+            or (operator == "Exists" and not present)
+            or (operator == "DoesNotExist" and present)
+        ):
+            return False
+    return True
+
+
+def applied_problems(objects: Sequence[dict[str, Any]]) -> list[str]:
+    """Automated images no ImageUpdateAutomation of the app applies: the controller reads only the policies of its
+    own namespace that its policy selector selects. An app without one is left alone (its automation may live elsewhere)."""
+    automations = _of_kind(objects, "ImageUpdateAutomation")
+    if not automations:
+        return []
+    found = []
+    for (namespace, name), policy in sorted(_of_kind(objects, "ImagePolicy").items()):
+        metadata = policy.get("metadata") or {}
+        if PIN_ANNOTATION not in (metadata.get("annotations") or {}):
+            continue
+        labels = metadata.get("labels") or {}
+        if not any(key[0] == namespace and _selects((a.get("spec") or {}).get("policySelector"), labels) for key, a in automations.items()):
+            listed = ", ".join(f"{ns}/{n}" for ns, n in sorted(automations))
+            found.append(
+                f"ImagePolicy {namespace}/{name}: no ImageUpdateAutomation of the app applies it ({listed}): the controller reads only "
+                f"the policies of its own namespace that its policy_selector selects. Fix: make the ImageUpdates in namespace {namespace!r}, "
+                "or give the policy the labels its selector asks for"
+            )
+    return found
+
+
 def overlap_problems(objects: Sequence[dict[str, Any]]) -> list[str]:
     """Two ImageUpdateAutomations writing the same branch and path of one repository: their commits would race."""
     sources = _of_kind(objects, "GitRepository")
@@ -163,7 +204,7 @@ def overlap_problems(objects: Sequence[dict[str, Any]]) -> list[str]:
 
 def problems(objects: Sequence[dict[str, Any]], pins: Iterable[ImagePins]) -> list[str]:
     """Every image automation problem of an app: its objects and the pins files it reads."""
-    found = publish_problems(objects) + overlap_problems(objects)
+    found = publish_problems(objects) + overlap_problems(objects) + applied_problems(objects)
     for one in pins:
         found += pin_problems(one, objects)
     return found
