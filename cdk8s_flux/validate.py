@@ -705,7 +705,8 @@ class Lines:
         document = self._documents.get(id(obj))
         if document is None:
             return None
-        steps: list[str | int] = [int(p) if p.isdigit() else p for p in path.split(".")] if path else []
+        # A problem of the whole object (an unknown kind) points at its kind.
+        steps: list[str | int] = [int(p) if p.isdigit() else p for p in path.split(".")] if path else ["kind"]
         return int(document.line_of(tuple(steps)) or 0) or None
 
 
