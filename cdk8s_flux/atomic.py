@@ -13,8 +13,12 @@ from cdk8s_flux.layout import HEADER, KUSTOMIZATION
 from cdk8s_flux.validation import path_problem, tree_problem
 
 
-def write_file(path: Path, data: str | bytes) -> None:
-    """Replace ``path`` with ``data`` through a rename in the same folder."""
+def write_file(path: Path, data: str | bytes, *, mode: int = 0o644) -> None:
+    """Replace ``path`` with ``data`` through a rename in the same folder.
+
+    mode: the file's permissions; the temporary file is 0600 from the start, so a
+    secret written with ``mode=0o600`` is never readable by others, not even briefly.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -23,7 +27,7 @@ def write_file(path: Path, data: str | bytes) -> None:
             handle.write(raw)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import tempfile
 from pathlib import Path
 
+from cdk8s_flux.atomic import write_file
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.git import clean_environment
 
@@ -35,15 +34,5 @@ def write_private(path: Path, text: str) -> bool:
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mkstemp makes it 0600
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file(path, text, mode=0o600)
     return True

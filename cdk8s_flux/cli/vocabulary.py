@@ -67,6 +67,14 @@ FIELD_FLAGS = {
     "components_extra": "--components-extra",
     "max_size": "--max-size",
     "output": "--output",
+    "context": "--context",
+    "wait_timeout": "--wait-timeout",
+    "ssh_key_algorithm": "--ssh-key-algorithm",
+    "ssh_ecdsa_curve": "--ssh-ecdsa-curve",
+    "ssh_rsa_bits": "--ssh-rsa-bits",
+    "ssh_hostname": "--ssh-hostname",
+    "private_key_file": "--private-key-file",
+    "private_key_output": "--private-key-output",
 }
 # Inside a message's text, names that cannot be ordinary words are rewritten anywhere; the others
 # only where the library marks them as field names, in parentheses ("(creds)") or leading ("verbose shows").
