@@ -302,3 +302,12 @@ def test_labels_reach_the_policies_a_selector_asks_for(pins: ImagePins) -> None:
     source = GitRepository(chart, "app-source", url=URL, ref=GitRepositoryRef(branch="main"))
     ImageUpdates(chart, "app-images", source=source, pins=[pins], author_email="flux@example.com", policy_selector=LabelSelector(match_labels={"team": "web"}))
     assert _problems(app) == []
+
+
+def test_a_new_entry_reads_back_whatever_its_tag() -> None:
+    from cdk8s_flux.images.pins import render_entry
+    from cdk8s_flux.images.setters import Setter
+
+    text = "images:\n" + render_entry("api", "ghcr.io/example/api:1.10", Setter("flux-system", "api"), split=True)
+    assert 'tag: "1.10" # {"$imagepolicy": "flux-system:api:tag"}' in text
+    assert ImagePins.parse(text)["api"] == "ghcr.io/example/api:1.10"

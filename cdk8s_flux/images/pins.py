@@ -25,7 +25,7 @@ from pathlib import Path
 
 from cdk8s_flux.atomic import write_file
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.images.setters import FIELDS, ImageRef, Setter, apply, load_marked
+from cdk8s_flux.images.setters import FIELDS, ImageRef, Setter, apply, load_marked, scalar
 
 #: Set by ``cdk8s-flux images init`` and ``check`` while they run the app (to ``init`` or ``check``): the
 #: constructs leave the checks to the command, and under ``init`` a missing file or entry reads as a placeholder.
@@ -157,12 +157,12 @@ def render_entry(entry: str, image: str, setter: Setter, split: bool) -> str:
     ref = ImageRef.parse(image, f"images.{entry}")
     lines = [f"  {entry}:"]
     if not split:
-        lines.append(f"    image: {ref} {setter.comment()}")
+        lines.append(f"    image: {scalar(str(ref))} {setter.comment()}")
     else:
         for key in FIELDS:
             value = getattr(ref, key)
             if value or key == "tag":
-                lines.append(f"    {key}: {value} {Setter(setter.namespace, setter.name, key).comment()}")
+                lines.append(f"    {key}: {scalar(value)} {Setter(setter.namespace, setter.name, key).comment()}")
     return "\n".join(lines) + "\n"
 
 

@@ -186,6 +186,11 @@ def _line_comment_setter(text: str, end: int) -> str | None:
     return name or None
 
 
+def scalar(value: str) -> str:
+    """``value`` as a YAML scalar that reads back as this string: plain where it can be, else double-quoted."""
+    return _scalar_text(value, None)
+
+
 def _scalar_text(value: str, style: str | None) -> str:
     """``value`` written in the scalar's style; a plain scalar YAML would read as another type is double-quoted."""
     if style == "'":
