@@ -107,3 +107,16 @@ def test_library_errors_are_shown_with_flags(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--kubernetes-version='1.2'" in result.stderr and "(--no-validate)" in result.stderr
     assert "kubernetes_version" not in result.stderr and "no_validate" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "field"),
+    [
+        (("--ssh-key-algorithm", "rsa", "--ssh-rsa-bits", "1001"), "--ssh-rsa-bits=1001", "ssh_rsa_bits"),
+        (("--wait-timeout", "5x"), "--wait-timeout='5x'", "wait_timeout"),
+    ],
+)
+def test_bootstrap_errors_are_shown_with_its_flags(args: tuple[str, ...], flag: str, field: str, tmp_path: Path) -> None:
+    result = run_cli("bootstrap", str(tmp_path), "--export", *args, cwd=tmp_path, env=OFFLINE)
+    assert result.returncode == 2, result.stderr
+    assert flag in result.stderr and field not in result.stderr
