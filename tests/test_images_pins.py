@@ -311,3 +311,12 @@ def test_a_new_entry_reads_back_whatever_its_tag() -> None:
     text = "images:\n" + render_entry("api", "ghcr.io/example/api:1.10", Setter("flux-system", "api"), split=True)
     assert 'tag: "1.10" # {"$imagepolicy": "flux-system:api:tag"}' in text
     assert ImagePins.parse(text)["api"] == "ghcr.io/example/api:1.10"
+
+
+def test_a_cdk8s_plus_container_takes_the_pin(pins: ImagePins) -> None:
+    import cdk8s_plus_27 as kplus
+
+    chart = cdk8s.Testing.chart()
+    kplus.Deployment(chart, "web", containers=[kplus.ContainerProps(image=pins["web"], port_number=8080)])
+    (deployment,) = [o for o in chart_objects(chart) if o["kind"] == "Deployment"]
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/example/web:1.0.0"
