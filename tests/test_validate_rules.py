@@ -118,7 +118,8 @@ EXCERPTS = {
     ("ServiceSpec", "internalTrafficPolicy"): (CORE_FILE, "ValidateService", "supportedServiceInternalTrafficPolicy"),
     ("ServiceSpec", "ipFamilyPolicy"): (CORE_FILE, "ValidateService", "supportedServiceIPFamilyPolicy"),
     ("ServiceSpec", "ipFamilies"): (CORE_FILE, "ValidateService", "supportedServiceIPFamily"),
-    ("ServicePort", "protocol"): None,  # supportedPortProtocols is outside the excerpts: the +enum constants decide
+    ("ServicePort", "protocol"): (CORE_FILE, "validateContainerPorts (supportedPortProtocols)", "supportedPortProtocols"),
+    ("ContainerPort", "protocol"): (CORE_FILE, "validateContainerPorts (supportedPortProtocols)", "supportedPortProtocols"),
     ("RoleRef", "apiGroup"): (RBAC_FILE, "ValidateRoleBinding (roleRef.apiGroup)", None),
     ("RoleRef", "kind"): (RBAC_FILE, "ValidateRoleBinding (roleRef.kind)", None),
     ("Subject", "kind"): (RBAC_FILE, "ValidateRoleBindingSubject", None),
@@ -140,19 +141,14 @@ def test_the_values_are_those_kubernetes_validation_accepts(definition: str, nam
     assert field is not None, (struct, name)
     prefix, go_type = field
     assert (prefix == "[]") == enum.items
-    source = EXCERPTS[(struct, name)]
-    if source is None:
-        # THEN (no excerpt) the values are exactly the constants of the +enum type
+    file, title, set_name = EXCERPTS[(struct, name)]
+    # THEN its values are those the validation excerpt accepts
+    expected = accepted(excerpt(file, title), constants, set_name)
+    if go_type != "string":
+        # AND every accepted value is a constant of the field's +enum type
         assert go_type in go_enum_types(types)
-        expected = {v for k, v in constants.items() if re.search(rf"^\s*{k}\s+{go_type}\s*=", types, re.M)}
-    else:
-        file, title, set_name = source
-        expected = accepted(excerpt(file, title), constants, set_name)
-        if go_type != "string":
-            # AND every accepted value is a constant of the field's +enum type
-            assert go_type in go_enum_types(types)
-            typed = {v for k, v in constants.items() if re.search(rf"^\s*{k}\s+{go_type}\s*=", types, re.M)}
-            assert expected <= typed
+        typed = {v for k, v in constants.items() if re.search(rf"^\s*{k}\s+{go_type}\s*=", types, re.M)}
+        assert expected <= typed
     assert set(enum.values) == expected
     # AND "" is let through only where the field is a plain string (defaulting fills it, or "" means the default)
     if enum.empty:
@@ -163,6 +159,7 @@ def test_a_refused_value_names_what_is_accepted_and_the_rule() -> None:
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
                "spec": {"type": "Loadbalancer", "ports": [{"port": 80, "protocol": "tcp"}]}}
     problems = validate_objects([service])
+    # (the ServicePort rule is validateServicePort's use of the set validateContainerPorts defines)
     assert [(p.path, p.message, p.rule) for p in problems] == [
         ("spec.ports.0.protocol", "'tcp' is not supported: Kubernetes accepts 'TCP', 'UDP', 'SCTP'",
          "pkg/apis/core/validation/validation.go validateServicePort (supportedPortProtocols)"),

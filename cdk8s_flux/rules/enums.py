@@ -4,7 +4,7 @@
 ``imagePullPolicy: Sometimes`` or a Service of ``type: Loadbalancer`` would pass
 them. Each entry was read from Kubernetes' own validation, which decides what
 the API server refuses (``pkg/apis/core/validation/validation.go``:
-``validatePullPolicy``, ``validateRestartPolicy``, ``validateDNSPolicy``, the
+``validatePullPolicy``, ``validateRestartPolicy``, ``validateDNSPolicy``, ``validateContainerPorts``, the
 ``supported...`` sets before ``ValidateService``; ``pkg/apis/rbac/validation``:
 ``ValidateRoleBinding``, ``ValidateRoleBindingSubject``), and the values from
 the ``+enum`` constants of ``k8s.io/api`` (``core/v1/types.go``,
@@ -46,7 +46,7 @@ class Enum:
 
 _PULL = Enum(("Always", "IfNotPresent", "Never"), f"{_VALIDATION} validatePullPolicy")
 _TERMINATION = Enum(("File", "FallbackToLogsOnError"), f"{_VALIDATION} validateContainerCommon (terminationMessagePolicy)")
-_PROTOCOL = Enum(("TCP", "UDP", "SCTP"), f"{_VALIDATION} validateServicePort (supportedPortProtocols)")
+_PROTOCOLS = ("TCP", "UDP", "SCTP")
 
 #: ``(definition, property)`` of kubernetes-validate's definitions to the values the API server accepts.
 ENUMS: dict[tuple[str, str], Enum] = {
@@ -88,7 +88,8 @@ ENUMS: dict[tuple[str, str], Enum] = {
     (f"{_CORE}.ServiceSpec", "ipFamilies"): Enum(
         ("IPv4", "IPv6"), f"{_VALIDATION} supportedServiceIPFamily", empty=False, items=True,
     ),
-    (f"{_CORE}.ServicePort", "protocol"): _PROTOCOL,
+    (f"{_CORE}.ServicePort", "protocol"): Enum(_PROTOCOLS, f"{_VALIDATION} validateServicePort (supportedPortProtocols)"),
+    (f"{_CORE}.ContainerPort", "protocol"): Enum(_PROTOCOLS, f"{_VALIDATION} validateContainerPorts (supportedPortProtocols)"),
     (f"{_RBAC}.RoleRef", "apiGroup"): Enum(
         ("rbac.authorization.k8s.io",), "pkg/apis/rbac/validation/validation.go ValidateRoleBinding (roleRef.apiGroup)", empty=False,
     ),

@@ -119,3 +119,19 @@ var supportedServiceIPFamilyPolicy = sets.New(
 	core.IPFamilyPolicyRequireDualStack)
 // excerpt: validateServiceExternalTrafficPolicy
 var validExternalTrafficPolicies = sets.New(core.ServiceExternalTrafficPolicyCluster, core.ServiceExternalTrafficPolicyLocal)
+// excerpt: validateContainerPorts (supportedPortProtocols)
+var supportedPortProtocols = sets.New(
+	core.ProtocolTCP,
+	core.ProtocolUDP,
+	core.ProtocolSCTP)
+		if len(port.Protocol) == 0 {
+			allErrs = append(allErrs, field.Required(idxPath.Child("protocol"), ""))
+		} else if !supportedPortProtocols.Has(port.Protocol) {
+			allErrs = append(allErrs, field.NotSupported(idxPath.Child("protocol"), port.Protocol, sets.List(supportedPortProtocols)))
+		}
+// excerpt: validateServicePort (supportedPortProtocols)
+	if len(sp.Protocol) == 0 {
+		allErrs = append(allErrs, field.Required(fldPath.Child("protocol"), ""))
+	} else if !supportedPortProtocols.Has(sp.Protocol) {
+		allErrs = append(allErrs, field.NotSupported(fldPath.Child("protocol"), sp.Protocol, sets.List(supportedPortProtocols)))
+	}
