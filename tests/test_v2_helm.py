@@ -12,6 +12,7 @@ import yaml
 from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.testing import assert_chart_snapshot
 from cdk8s_flux.v2 import (
     DriftDetection,
     HelmRelease,
@@ -323,3 +324,75 @@ def test_the_api_docs_example_is_rebuilt_field_by_field(block: int, crds: list[d
             }
     # AND what we emit passes the CRD schema and CEL rules
     assert validate_objects(built, crds=crds) == [] and cel_problems(built, crds) == []
+
+
+# --- the nested fields: their rules, and the shorthands beside them ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "words"),
+    [
+        ({"install": HelmReleaseInstall(strategy=InstallStrategy(name="RemediateOnFailure", retry_interval="1m"))}, "install.strategy.retry_interval", "RetryOnFailure"),
+        ({"upgrade": HelmReleaseUpgrade(strategy=UpgradeStrategy(name="Retry"))}, "upgrade.strategy.name", "RetryOnFailure"),
+        ({"upgrade": HelmReleaseUpgrade(remediation=UpgradeRemediation(strategy="rollforward"))}, "upgrade.remediation.strategy", "uninstall"),
+        ({"upgrade": HelmReleaseUpgrade(server_side_apply="true")}, "upgrade.server_side_apply", "auto"),
+        ({"install": HelmReleaseInstall(timeout="ten minutes")}, "install.timeout", "duration"),
+        ({"install": HelmReleaseInstall(crds="Skip"), "crds": "Create"}, "crds", "install.crds"),
+        ({"install": HelmReleaseInstall(remediation=InstallRemediation(retries=1)), "install_retries": 2}, "install_retries", "install.remediation.retries"),
+        ({"upgrade": HelmReleaseUpgrade(remediation=UpgradeRemediation(retries=1)), "upgrade_retries": 2}, "upgrade_retries", "upgrade.remediation.retries"),
+        ({"kube_config": KubeConfig(secret_ref="a"), "kube_config_secret_ref": "b"}, "kube_config_secret_ref", "kube_config"),
+        ({"drift_detection": DriftDetection(mode="on")}, "drift_detection.mode", "enabled"),
+        ({"drift_detection": DriftDetection(ignore=["/spec/replicas"])}, "drift_detection.ignore[0]", "IgnoreRule"),
+        ({"post_renderers": [PostRenderer()]}, "post_renderers[0].kustomize", "does nothing"),
+        ({"post_renderers": [{"kustomize": {}}]}, "post_renderers[0]", "PostRenderer"),
+        ({"test": HelmReleaseTest(filters=[TestFilter(name="")])}, "test.filters[0].name", "string"),
+        ({"wait_strategy": WaitStrategy(name="helm")}, "wait_strategy.name", "poller"),
+        ({"post_render_strategy": "all"}, "post_render_strategy", "combined"),
+        ({"install": {"timeout": "5m"}}, "install", "HelmReleaseInstall"),
+        ({"chart_ref": ObjectRef(kind="OCIRepository", name="x"), "ignore_missing_values_files": True, "chart": None, "chart_source": None}, "ignore_missing_values_files", "chart_ref"),
+    ],
+)
+def test_nested_fields_refuse_what_flux_refuses(options: dict[str, Any], field: str, words: str) -> None:
+    with pytest.raises(ValidationError, match=words) as raised:
+        HelmReleaseProps(**{"chart": "podinfo", "chart_source": REPO, **options})
+    assert raised.value.field == field
+
+
+def test_a_ready_expr_that_does_not_parse_is_refused_when_made() -> None:
+    with pytest.raises(ValidationError, match="CEL") as raised:
+        HelmReleaseDependsOn(name="backend", ready_expr="dep.status ==")
+    assert raised.value.field == "depends_on.ready_expr"
+
+
+def test_shorthands_and_nested_fields_write_one_object() -> None:
+    # GIVEN the CLI's shorthands beside nested fields that do not overlap
+    props = HelmReleaseProps(
+        chart="podinfo", chart_source=REPO, crds="CreateReplace", install_retries=3, upgrade_retries=-1,
+        install=HelmReleaseInstall(timeout="10m"), upgrade=HelmReleaseUpgrade(remediation=UpgradeRemediation(strategy="uninstall")),
+    )  # fmt: skip
+    # THEN both land in one install and one upgrade
+    assert props.spec["install"] == {"crds": "Create", "remediation": {"retries": 3}, "timeout": "10m"}
+    assert props.spec["upgrade"] == {"crds": "CreateReplace", "remediation": {"retries": -1, "strategy": "uninstall"}}
+
+
+def test_create_namespace_nested_needs_no_target_namespace() -> None:
+    """Helm creates the release namespace; only the CLI shorthand speaks of the target namespace."""
+    props = HelmReleaseProps(chart="podinfo", chart_source=REPO, install=HelmReleaseInstall(create_namespace=True))
+    assert props.spec["install"] == {"createNamespace": True}
+
+
+# --- every field, as synthesized: reviewed snapshots of the schema inventory's builders --------
+
+
+def _inventory_builders() -> list[Any]:
+    from inventory.helm import BUILDERS
+
+    return [pytest.param(build, id=build.__name__.strip("_")) for builders in BUILDERS.values() for build in builders]
+
+
+@pytest.mark.parametrize("build", _inventory_builders())
+def test_every_field_synthesizes_as_reviewed(build: Any, snapshot: Any) -> None:
+    snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / "test_v2_helm"
+    chart = cdk8s.Testing.chart()
+    build(chart)
+    assert_chart_snapshot(snapshot, chart, f"{build.__name__.strip('_')}.k8s.yaml")
