@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.substitution import Var
 
 
 @pytest.mark.parametrize(
@@ -170,3 +173,46 @@ def test_json_values_are_what_kubernetes_stores() -> None:
     with pytest.raises(ValidationError, match="64-bit") as raised:
         validation.json_value("values", {"big": 2**63})
     assert raised.value.field == "values.big"
+
+
+# --- post-build placeholders, where Flux substitutes ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [
+        (validation.dns1123_label, "${tenant}"),
+        (validation.dns1123_label, "${tenant}-apps"),
+        (validation.dns1123_subdomain, "podinfo.${cluster_domain}"),
+        (validation.flux_name, "${cluster_name}-infra"),
+        (validation.flux_duration, "${sync_interval}"),
+        (validation.flux_duration, "${minutes}m"),
+        (validation.semver_range, "${podinfo_version:=6.x}"),
+    ],
+)
+def test_checks_take_a_placeholder_that_could_be_valid_once_substituted(check: Any, value: str) -> None:
+    assert check("field", value) == value
+    name = value.split("${")[1].split("}")[0].split(":=")[0]
+    assert check("field", Var(name)) == f"${{{name}}}"
+
+
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [
+        (validation.dns1123_label, "${tenant} apps"),  # a space stays a space
+        (validation.dns1123_label, "Apps-${tenant}"),  # uppercase text outside the placeholder
+        (validation.flux_name, "${x}-" + "a" * 63),  # too long whatever is substituted
+        (validation.flux_duration, "${minutes} minutes"),
+        (validation.semver_range, ">=${major} latest"),
+        (validation.dns1123_label, "${1st}"),  # no variable Flux can be given
+        (validation.dns1123_label, "${unclosed"),
+    ],
+)
+def test_checks_refuse_a_placeholder_that_cannot_be_valid(check: Any, value: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        check("field", value)
+    assert raised.value.field == "field"
+
+
+def test_json_values_may_hold_a_var() -> None:
+    assert validation.json_value("values", {"host": Var("cluster_domain")}) == {"host": "${cluster_domain}"}
