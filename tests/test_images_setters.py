@@ -19,6 +19,14 @@ LATEST = {
 }
 
 
+def _original(tmp_path: Path) -> Path:
+    """A working copy of the controller's original files, with its dangling link ``test.yaml`` (see the data's README)."""
+    work = tmp_path / "original"
+    shutil.copytree(DATA / "original", work)
+    (work / "test.yaml").symlink_to("testing.yaml")
+    return work
+
+
 def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -26,9 +34,9 @@ def _files(root: Path) -> dict[str, bytes]:
 def test_the_controllers_golden_files_byte_for_byte(tmp_path: Path) -> None:
     # GIVEN the controller's original files and the latest images of its test's policies
     # WHEN the same updates are applied, writing the changed files elsewhere as the controller's test does
-    changes = update_tree(DATA / "original", LATEST, tmp_path)
+    changes = update_tree(_original(tmp_path), LATEST, tmp_path / "out")
     # THEN exactly the expected files are written, byte for byte (comments, quoting, indentation kept)
-    assert _files(tmp_path) == _files(DATA / "expected")
+    assert _files(tmp_path / "out") == _files(DATA / "expected")
     # AND the changes are the ones the controller's test lists: 4 in kustomization.yml, 2 in Kustomization, 1 in marked.yaml
     assert sorted((c.file, str(c.setter), c.old) for c in changes) == [
         ("Kustomization", "automation-ns:policy:name", "replaced"),
@@ -42,14 +50,14 @@ def test_the_controllers_golden_files_byte_for_byte(tmp_path: Path) -> None:
 
 
 def test_in_place_the_unchanged_files_keep_their_bytes(tmp_path: Path) -> None:
-    shutil.copytree(DATA / "original", tmp_path / "repo", symlinks=True)
-    before = _files(tmp_path / "repo")
-    update_tree(tmp_path / "repo", LATEST)
-    after = _files(tmp_path / "repo")
+    repo = _original(tmp_path)
+    before = _files(repo)
+    update_tree(repo, LATEST)
+    after = _files(repo)
     assert {name: after[name] for name in ("otherns.yaml", "unmarked.yaml")} == {name: before[name] for name in ("otherns.yaml", "unmarked.yaml")}
     assert after["marked.yaml"] == (DATA / "expected" / "marked.yaml").read_bytes()
     # a second run finds nothing to change, as the controller then makes no commit
-    assert update_tree(tmp_path / "repo", LATEST) == []
+    assert update_tree(repo, LATEST) == []
 
 
 @pytest.mark.parametrize(
@@ -109,8 +117,7 @@ def test_images_set_of_each_policy_gives_the_controllers_expected_files(tmp_path
     # GIVEN a copy of the controller's original files
     from cli import run_cli
 
-    work = tmp_path / "repo"
-    shutil.copytree(DATA / "original", work, symlinks=True)
+    work = _original(tmp_path)
     # WHEN `images set` sets each policy of the controller's test to its latest image
     for (namespace, name), ref in LATEST.items():
         result = run_cli("images", "set", f"{namespace}:{name}", str(ref), "--path", str(work))
