@@ -367,11 +367,11 @@ def url(field: str, value: str, schemes: tuple[str, ...], example: str) -> str:
 
 
 def labels(field: str, value: object) -> dict[str, str]:
-    """Kubernetes labels: qualified keys, values of at most 63 letters, digits, '-', '_', '.'."""
+    """Kubernetes labels: qualified keys, values of at most 63 letters, digits, '-', '_', '.' (or placeholders)."""
     mapping = string_map(field, value)
     for key, item in mapping.items():
         label_key(f"{field}[{key!r}]", key)
-        if len(item) > 63 or not _LABEL_VALUE.match(item):
+        if not _admitted(f"{field}[{key!r}]", item, lambda v: len(v) <= 63 and _LABEL_VALUE.match(v) is not None):
             raise ValidationError(
                 f"{field}[{key!r}]",
                 item,
@@ -395,7 +395,7 @@ def string_map(field: str, value: object) -> dict[str, str]:
     """A mapping of strings to strings (labels, annotations, substitutions), as a plain dict."""
     if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise ValidationError(field, value, "not a mapping of strings to strings", "write {'key': 'value'}")
-    return dict(value)
+    return {key: text(item) for key, item in value.items()}
 
 
 def string(field: str, value: object, *, max_length: int | None = None, empty: bool = False) -> str:

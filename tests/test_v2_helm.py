@@ -396,3 +396,22 @@ def test_every_field_synthesizes_as_reviewed(build: Any, snapshot: Any) -> None:
     chart = cdk8s.Testing.chart()
     build(chart)
     assert_chart_snapshot(snapshot, chart, f"{build.__name__.strip('_')}.k8s.yaml")
+
+
+def _spec_classes() -> list[type]:
+    from cdk8s_flux.v2 import helm
+
+    return [
+        helm.HelmReleaseProps,
+        *(item for item in vars(helm).values() if isinstance(item, type) and issubclass(item, helm.SpecObject) and item.__module__ == helm.__name__),
+    ]
+
+
+@pytest.mark.parametrize("cls", _spec_classes(), ids=lambda c: c.__name__)
+def test_every_prop_is_described_in_its_docstring(cls: type) -> None:
+    import dataclasses
+
+    metadata = {"name", "namespace", "labels", "annotations", "extra_spec"} if cls is HelmReleaseProps else set()
+    own = {f.name for f in dataclasses.fields(cls) if f.init} - metadata
+    missing = sorted(name for name in own if not re.search(rf"\b{name}\b", cls.__doc__ or ""))
+    assert missing == [], f"{cls.__name__} does not describe {missing}"

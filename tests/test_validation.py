@@ -216,3 +216,9 @@ def test_checks_refuse_a_placeholder_that_cannot_be_valid(check: Any, value: str
 
 def test_json_values_may_hold_a_var() -> None:
     assert validation.json_value("values", {"host": Var("cluster_domain")}) == {"host": "${cluster_domain}"}
+
+
+def test_label_values_take_placeholders() -> None:
+    assert validation.labels("labels", {"cluster": Var("cluster_name"), "env": "${env}-eu"}) == {"cluster": "${cluster_name}", "env": "${env}-eu"}
+    with pytest.raises(ValidationError, match="label value"):
+        validation.labels("labels", {"env": "${env} eu"})

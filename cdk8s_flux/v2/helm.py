@@ -141,7 +141,7 @@ class HelmReleaseDependsOn(ObjectRef):
 
 @dataclass(frozen=True)
 class ChartMetadata(SpecObject):
-    """Labels and annotations for the HelmChart object Flux makes from the chart template (``spec.chart.metadata``)."""
+    """Metadata of the HelmChart object Flux makes from the chart template (``spec.chart.metadata``): labels, annotations."""
 
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
@@ -487,7 +487,11 @@ class DriftDetection(SpecObject):
 
 @dataclass(frozen=True)
 class KustomizePostRenderer(SpecObject):
-    """Kustomize run over the chart's rendered objects: patches and image overrides (``postRenderers[].kustomize``)."""
+    """Kustomize run over the chart's rendered objects (``postRenderers[].kustomize``).
+
+    patches: strategic merge or JSON 6902 patches, each with the target it
+    applies to. images: overrides of an image's name, tag or digest.
+    """
 
     patches: Sequence[Patch] = ()
     images: Sequence[Image] = ()
@@ -505,7 +509,10 @@ class KustomizePostRenderer(SpecObject):
 
 @dataclass(frozen=True)
 class PostRenderer(SpecObject):
-    """One step run over the rendered chart before it is applied (``spec.postRenderers``); run in order."""
+    """One step run over the rendered chart before it is applied (``spec.postRenderers``); they run in order.
+
+    kustomize: the one kind of post-renderer Flux has.
+    """
 
     kustomize: KustomizePostRenderer | None = None
 
