@@ -125,3 +125,24 @@ def test_images_set_of_each_policy_gives_the_controllers_expected_files(tmp_path
     # THEN the files it changed are the expected ones byte for byte, and the others are untouched
     expected, original, now = _files(DATA / "expected"), _files(DATA / "original"), _files(work)
     assert now == {**original, **expected}
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        DATA.parent,
+        DATA.parent.parent / "flux-api-docs" / "image-reflector-controller",
+        DATA.parent.parent / "flux-api-docs" / "image-automation-controller",
+    ],
+    ids=lambda p: p.name,
+)
+def test_the_upstream_copies_are_the_files_their_readme_records(folder: Path) -> None:
+    import hashlib
+    import re
+
+    records = re.findall(r"^\| (\S+) \|(?: [^|]* \|)* ([0-9a-f]{64}) \|$", (folder / "README.md").read_text(), re.M)
+    assert records
+    for name, digest in records:
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+    copied = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name not in ("README.md", "LICENSE")}
+    assert copied == {name for name, _ in records}
