@@ -12,6 +12,7 @@ from typing import Any
 
 import cdk8s
 import pytest
+import yaml
 from fluxcrds import load_crds
 
 from cdk8s_flux.errors import ValidationError
@@ -314,3 +315,10 @@ def test_two_objects_of_one_kind_with_one_id_get_an_error_naming_both() -> None:
     assert "HelmRelease 'podinfo' in namespace 'flux-system'" in raised.value.problem
     assert "HelmRelease 'podinfo' in namespace 'staging'" in raised.value.problem
     assert "name='podinfo'" in raised.value.fix
+
+
+def test_a_var_is_written_as_a_plain_string() -> None:
+    """So that the manifest dumps as YAML like any other (a str subclass would not)."""
+    props = HelmReleaseProps(chart=Var("chart"), chart_source=ObjectRef(kind="HelmRepository", name="podinfo"), release_name=Var("release"))
+    assert type(props.spec["releaseName"]) is str and type(props.spec["chart"]["spec"]["chart"]) is str
+    assert "releaseName: ${release}" in yaml.safe_dump(props.manifest("podinfo"))

@@ -262,6 +262,15 @@ def plain(value: Any) -> Any:
     return text(value) if isinstance(value, Var) else value
 
 
+def _written(value: Any) -> Any:
+    """``value`` with every ``Var`` as the plain string it renders to (what YAML writers take), order kept."""
+    if isinstance(value, dict):
+        return {key: _written(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_written(item) for item in value]
+    return text(value) if isinstance(value, Var) else value
+
+
 def compact(spec: Mapping[str, Any]) -> dict[str, Any]:
     """``spec`` without unset (``None``) fields, keys sorted as ``flux create --export`` prints them."""
     return {key: value for key, value in sorted(spec.items()) if value is not None}
@@ -327,7 +336,7 @@ class FluxObjectProps:
             raise ValidationError("extra_spec", self.extra_spec, "not a mapping", "write {'fieldName': value}")
         spec = self._make_spec()
         _merge(spec, self.extra_spec, modelled_paths(type(self)), type(self).__name__, ())
-        object.__setattr__(self, "_spec", dict(sorted(spec.items())))
+        object.__setattr__(self, "_spec", _written(dict(sorted(spec.items()))))
 
     @classmethod
     def spec_fields(cls) -> dict[str, tuple[str, ...]]:
