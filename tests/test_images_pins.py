@@ -320,3 +320,21 @@ def test_a_cdk8s_plus_container_takes_the_pin(pins: ImagePins) -> None:
     kplus.Deployment(chart, "web", containers=[kplus.ContainerProps(image=pins["web"], port_number=8080)])
     (deployment,) = [o for o in chart_objects(chart) if o["kind"] == "Deployment"]
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/example/web:1.0.0"
+
+
+def test_an_app_may_keep_its_pins_in_several_files(tmp_path: Path) -> None:
+    # GIVEN one pins file per team, each with its own entry
+    (tmp_path / ".git").mkdir()
+    for team, image in (("web", "ghcr.io/example/web:1.0.0"), ("api", "ghcr.io/example/api:2.0.0")):
+        (tmp_path / team).mkdir()
+        (tmp_path / team / "images.yaml").write_text(f'images:\n  {team}:\n    image: {image} # {{"$imagepolicy": "flux-system:{team}"}}\n')
+    web, api = (ImagePins.load(tmp_path / team / "images.yaml") for team in ("web", "api"))
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "flux")
+    ImageAutomation(chart, "web", pins=web, policy=SemverPolicy(range="1.x"))
+    ImageAutomation(chart, "api", pins=api, policy=SemverPolicy(range="2.x"))
+    source = GitRepository(chart, "app-source", url=URL, ref=GitRepositoryRef(branch="main"))
+    updates = ImageUpdates(chart, "app-images", source=source, pins=[web, api], author_email="flux@example.com")
+    # THEN each entry counts in its own file, and the automation covers their common folder
+    assert _problems(app) == []
+    assert updates.automation.manifest["spec"]["update"]["path"] == "./"

@@ -124,13 +124,14 @@ def _check(args: argparse.Namespace) -> int:
     from cdk8s_flux.images.checks import problems
     from cdk8s_flux.images.pins import ImagePins
 
-    pins = ImagePins.load(_pins_path(args, args.app_dir))
-    found = problems(_objects(args, "check"), [pins])
+    paths = [Path(p) for p in args.pins] if args.pins else [_pins_path(args, args.app_dir)]
+    pins = [ImagePins.load(path) for path in paths]
+    found = problems(_objects(args, "check"), pins)
     for problem in found:
         print(f"cdk8s-flux: error: {problem}", file=sys.stderr)
     if found:
         return 4
-    v.progress(f"{pins.path}: {len(pins)} pinned images, every marker matches the app's policies")
+    v.progress(f"{', '.join(map(str, paths))}: {sum(map(len, pins))} pinned images, every marker matches the app's policies")
     return v.EXIT_OK
 
 
@@ -151,5 +152,5 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     set_.set_defaults(run=_set)
     check = v.add_command(actions, "check", "run the image automation checks of synth alone", _DESCRIPTION)
     v.add_app_arguments(check)
-    check.add_argument("--pins", metavar="FILE", help="the pins file (default: APP_DIR/images.yaml)")
+    check.add_argument("--pins", metavar="FILE", action="append", help="a pins file the app reads, repeated for each (default: APP_DIR/images.yaml)")
     check.set_defaults(run=_check)

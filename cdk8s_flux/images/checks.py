@@ -45,7 +45,7 @@ def _registry_name(image: str) -> str:
 
 
 def pin_problems(pins: ImagePins, objects: Sequence[dict[str, Any]]) -> list[str]:
-    """Markers naming policies the app lacks, automated images without their entry, repositories that differ."""
+    """The markers of one pins file: a policy the app lacks, a repository spelled otherwise, a digest not reflected."""
     problems = []
     policies = _of_kind(objects, "ImagePolicy")
     repositories = _of_kind(objects, "ImageRepository")
@@ -74,21 +74,32 @@ def pin_problems(pins: ImagePins, objects: Sequence[dict[str, Any]]) -> list[str
                 problems.append(
                     f"{where}: pins a digest, but policy {setter.namespace}/{setter.name} reflects none (digestReflectionPolicy Never), so Flux would write an empty digest. Fix: set digest_reflection_policy='IfNotPresent' (or 'Always' with an interval)"
                 )
-    for policy_key, policy in sorted(policies.items()):
+    return problems
+
+
+def entry_problems(pins: Sequence[ImagePins], objects: Sequence[dict[str, Any]]) -> list[str]:
+    """Automated images (ImagePolicies of ``ImageAutomation``) without their entry, or whose entry lacks their marker.
+
+    An app may read several pins files: an entry counts in any of them.
+    """
+    problems = []
+    files = ", ".join(str(one.path) for one in pins) or "no pins file"
+    for policy_key, policy in sorted(_of_kind(objects, "ImagePolicy").items()):
         automated = ((policy.get("metadata") or {}).get("annotations") or {}).get(PIN_ANNOTATION)
         if automated is None:
             continue
-        found = pins.pins.get(automated)
+        entries = [(one, one.pins[automated]) for one in pins if automated in one.pins]
         marker = Setter(*policy_key).comment()
         named = f"ImagePolicy {policy_key[0]}/{policy_key[1]}"
-        if found is None:
+        if not entries:
             problems.append(
-                f"{pins.path}: the app automates image {automated!r} ({named}) and the pins file has no entry for it. "
+                f"{files}: the app automates image {automated!r} ({named}) and no pins file has an entry for it. "
                 f"Fix: run 'cdk8s-flux images init', or add the entry {automated} with image: REF {marker}"
             )
-        elif policy_key not in found.policies:
+        elif not any(policy_key in entry.policies for _, entry in entries):
+            where = entries[0][0].path
             problems.append(
-                f"{pins.path}: images.{automated} carries no marker of {named}, so Flux never updates it. Fix: end its image line with {marker}"
+                f"{where}: images.{automated} carries no marker of {named}, so Flux never updates it. Fix: end its image line with {marker}"
             )
     return problems
 
@@ -204,7 +215,8 @@ def overlap_problems(objects: Sequence[dict[str, Any]]) -> list[str]:
 
 def problems(objects: Sequence[dict[str, Any]], pins: Iterable[ImagePins]) -> list[str]:
     """Every image automation problem of an app: its objects and the pins files it reads."""
+    files = list(pins)
     found = publish_problems(objects) + overlap_problems(objects) + applied_problems(objects)
-    for one in pins:
+    for one in files:
         found += pin_problems(one, objects)
-    return found
+    return found + entry_problems(files, objects)
