@@ -415,3 +415,13 @@ def test_every_prop_is_described_in_its_docstring(cls: type) -> None:
     own = {f.name for f in dataclasses.fields(cls) if f.init} - metadata
     missing = sorted(name for name in own if not re.search(rf"\b{name}\b", cls.__doc__ or ""))
     assert missing == [], f"{cls.__name__} does not describe {missing}"
+
+
+def test_the_guide_shows_every_field_group() -> None:
+    """docs/v2-helm.md: each argument of HelmReleaseProps is used in a snippet that tests/test_docs.py runs."""
+    import dataclasses
+
+    guide = (Path(__file__).parent.parent / "docs" / "v2-helm.md").read_text()
+    code = "\n".join(re.findall(r"```python\n(.*?)```", guide, re.S))
+    arguments = [f.name for f in dataclasses.fields(HelmReleaseProps) if f.init and f.name not in ("labels", "annotations")]
+    assert [name for name in arguments if not re.search(rf"\b{name}=", code)] == []
