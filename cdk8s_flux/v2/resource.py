@@ -526,7 +526,10 @@ class FluxResource(Construct):
         for problem in validate_objects([obj], flux_version=EMBEDDED_VERSION):
             if problem.message.startswith(_UNKNOWN_FIELD) or _holds_placeholders(_value_at(obj, problem.path)):
                 continue
-            found.append(f"{self.kind} {self.name!r}: {problem.path or '(object)'}: {problem.message}")
+            found.append(
+                f"{self.kind} {self.name!r}: {problem.path or '(object)'}: {problem.message}. "
+                "Fix: correct the value in the props, extra_spec or JSON patch that writes it"
+            )
         return found
 
 
