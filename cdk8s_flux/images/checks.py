@@ -51,17 +51,19 @@ def pin_problems(pins: ImagePins, objects: Sequence[dict[str, Any]]) -> list[str
     repositories = _of_kind(objects, "ImageRepository")
     for entry, pin in sorted(pins.pins.items()):
         where = f"{pins.path}: images.{entry}"
-        for key, setter in sorted(pin.setters.items()):
-            policy = policies.get(setter.policy)
+        for namespace, name in sorted(pin.policies):
+            keys = ", ".join(key for key, setter in sorted(pin.setters.items()) if setter.policy == (namespace, name))
+            policy = policies.get((namespace, name))
             if policy is None:
-                known = ", ".join(f"{ns}:{name}" for ns, name in sorted(policies)) or "none"
+                known = ", ".join(f"{ns}:{n}" for ns, n in sorted(policies)) or "none"
                 problems.append(
-                    f"{where}.{key}: the marker names ImagePolicy {setter.namespace}/{setter.name}, which the app does not define (it defines: {known}). Fix: name one of them in the marker, or define the policy with ImageAutomation"
+                    f"{where} ({keys}): the marker names ImagePolicy {namespace}/{name}, which the app does not define (it defines: {known}). "
+                    "Fix: name one of them in the marker, or define the policy with ImageAutomation"
                 )
                 continue
             spec = policy.get("spec") or {}
             ref = spec.get("imageRepositoryRef") or {}
-            repository = repositories.get((ref.get("namespace") or setter.namespace, ref.get("name", "")))
+            repository = repositories.get((ref.get("namespace") or namespace, ref.get("name", "")))
             image = str((repository.get("spec") or {}).get("image", "")) if repository is not None else None
             if image is not None and image != pin.ref.name:
                 # Flux writes the name as the ImageRepository spells it, so another spelling changes at its first run.
@@ -69,10 +71,11 @@ def pin_problems(pins: ImagePins, objects: Sequence[dict[str, Any]]) -> list[str
                     fix = f"spell it {image}, as the ImageRepository does (Flux writes that spelling)"
                 else:
                     fix = f"pin an image of {image}, or point the policy at {pin.ref.name}"
-                problems.append(f"{where}: pins {pin.ref.name}, but its policy {setter.namespace}/{setter.name} picks tags of {image}. Fix: {fix}")
-            if (pin.ref.digest or key == "digest") and spec.get("digestReflectionPolicy", "Never") == "Never":
+                problems.append(f"{where}: pins {pin.ref.name}, but its policy {namespace}/{name} picks tags of {image}. Fix: {fix}")
+            if (pin.ref.digest or "digest" in pin.setters) and spec.get("digestReflectionPolicy", "Never") == "Never":
                 problems.append(
-                    f"{where}: pins a digest, but policy {setter.namespace}/{setter.name} reflects none (digestReflectionPolicy Never), so Flux would write an empty digest. Fix: set digest_reflection_policy='IfNotPresent' (or 'Always' with an interval)"
+                    f"{where}: pins a digest, but policy {namespace}/{name} reflects none (digestReflectionPolicy Never), so Flux would write "
+                    "an empty digest. Fix: set digest_reflection_policy='IfNotPresent' (or 'Always' with an interval)"
                 )
     return problems
 
