@@ -14,7 +14,19 @@ from cdk8s_flux.images.automation import ImageAutomation, ImageUpdates
 from cdk8s_flux.images.pins import ImagePins, set_image
 from cdk8s_flux.target import GitTarget
 from cdk8s_flux.testing import assert_chart_snapshot, chart_objects
-from cdk8s_flux.v2 import FluxSync, GitRepository, GitRepositoryRef, ImageRepository, ImageUpdateAutomation, LabelSelector, LabelSelectorRequirement, NumericalPolicy, ObjectRef, SemverPolicy, TagFilter
+from cdk8s_flux.v2 import (
+    FluxSync,
+    GitRepository,
+    GitRepositoryRef,
+    ImageRepository,
+    ImageUpdateAutomation,
+    LabelSelector,
+    LabelSelectorRequirement,
+    NumericalPolicy,
+    ObjectRef,
+    SemverPolicy,
+    TagFilter,
+)
 from cdk8s_flux.validate import validate_objects
 
 PINS = """\
@@ -265,7 +277,7 @@ def test_set_keeps_the_files_line_endings(tmp_path: Path) -> None:
 
 def test_an_automated_image_needs_the_namespace_its_marker_names(pins: ImagePins) -> None:
     with pytest.raises(ValidationError, match="needs one") as raised:
-        ImageAutomation(cdk8s.Chart(cdk8s.Testing.app(), "flux"), "web", pins=pins, namespace=None, policy=SemverPolicy(range="1.x"))  # type: ignore[arg-type]
+        ImageAutomation(cdk8s.Chart(cdk8s.Testing.app(), "flux"), "web", pins=pins, namespace=None, policy=SemverPolicy(range="1.x"))  # type: ignore[call-overload]
     assert raised.value.field == "namespace"
 
 

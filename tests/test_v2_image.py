@@ -240,6 +240,7 @@ def _podinfo_repository(**options: Any) -> dict[str, Any]:
     return ImageRepositoryProps(namespace="default", image="stefanprodan/podinfo", interval="1h", **options).manifest("podinfo")
 
 
+REPO_PODINFO = ObjectRef(kind="ImageRepository", name="podinfo")
 REFLECTOR_DOCS = {
     "imagerepositories.md": [
         lambda: _podinfo_repository(provider="generic"),
@@ -273,8 +274,6 @@ REFLECTOR_DOCS = {
         ).manifest("minio"),  # fmt: skip
     ],
 }
-REPO_PODINFO = ObjectRef(kind="ImageRepository", name="podinfo")
-
 AUTOMATION_DOCS = [
     lambda: ImageRepositoryProps(namespace="default", image="ghcr.io/stefanprodan/podinfo", interval="5h").manifest("podinfo"),
     lambda: ImagePolicyProps(namespace="default", image_repository=REPO_PODINFO, policy=SemverPolicy(range="5.0.x")).manifest("podinfo-policy"),
