@@ -111,6 +111,73 @@ def _reason(stderr: str) -> str:
     return " ".join(" ".join(lines).split())[:1000]
 
 
+#: The annotation kustomize's ``buildMetadata: [originAnnotations]`` writes: the file each object came from.
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build gave: the YAML stream, and the folder its origin paths are relative to (None: no origins)."""
+
+    stream: str
+    base: Path | None
+
+
+def build_with_origins(folder: Path, timeout: float = BUILD_TIMEOUT) -> Built:
+    """``build(folder)``, each object annotated with the file it came from (``ORIGIN_ANNOTATION``).
+
+    The folder is built as the one resource of a kustomization in a temporary
+    folder that asks for origin annotations, so the objects are the same as
+    ``build``'s but for that annotation (``without_origin`` takes it off). A
+    build that fails is built again alone, for kustomize's own reason.
+    """
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="cdk8s-flux-kustomize-") as temporary:
+        wrapper = Path(temporary).resolve()
+        resource = os.path.relpath(folder.resolve(), wrapper)
+        (wrapper / "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            f"resources:\n  - {json.dumps(resource)}\nbuildMetadata: [originAnnotations]\n",
+            encoding="utf-8",
+        )
+        try:
+            return Built(build(wrapper, timeout), wrapper)
+        except KustomizeBuildError:
+            pass
+    return Built(build(folder, timeout), None)
+
+
+def without_origin(obj: dict[str, Any]) -> str | None:
+    """Take the origin annotation off ``obj`` (and ``annotations`` when it held nothing else); the origin's path, if any.
+
+    The path is as kustomize writes it, relative to ``Built.base``; ``origin_file`` resolves it.
+    """
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    annotations = metadata.get("annotations")
+    if not isinstance(annotations, dict) or ORIGIN_ANNOTATION not in annotations:
+        return None
+    origin = annotations.pop(ORIGIN_ANNOTATION)
+    if not annotations:
+        del metadata["annotations"]
+    try:
+        found = read_yaml(str(origin))
+    except yaml.YAMLError:
+        return None
+    path = found[0].get("path") if found and isinstance(found[0], dict) else None
+    return path if isinstance(path, str) else None
+
+
+def origin_file(base: Path, path: str) -> Path:
+    """The file an origin path names (kustomize writes it relative to the build's base; the base itself is gone)."""
+    import os
+
+    return Path(os.path.normpath(base / path))
+
+
 def build(folder: Path, timeout: float = BUILD_TIMEOUT) -> str:
     """The YAML stream ``kubectl kustomize`` builds from ``folder``, as kustomize-controller would build it."""
     kubectl = shutil.which("kubectl")

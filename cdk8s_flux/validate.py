@@ -71,6 +71,8 @@ class Problem:
     rule: str = ""
     #: Which version of which schema or rule source checked it.
     schema: str = ""
+    #: The folder ``kubectl kustomize`` built the object from, when ``file`` is one of that build's sources.
+    build: str = ""
 
     @property
     def object_name(self) -> str:
@@ -79,6 +81,7 @@ class Problem:
 
     def __str__(self) -> str:
         at = f"{self.file}:{self.line}" if self.file and self.line else self.file
+        at += f" (kustomize build of {self.build})" if self.build else ""
         where = f"{at}: " if at else ""
         if not self.kind:  # not an object at all: a document that is no Kubernetes object, or no YAML
             return f"{where}{self.path}: {self.message}"
@@ -98,6 +101,7 @@ class Problem:
             "line": self.line,
             "rule": self.rule,
             "schema": self.schema,
+            "build": self.build,
         }
 
 
@@ -696,15 +700,23 @@ class Lines:
 
     def __init__(self) -> None:
         self._documents: dict[int, Any] = {}
+        self._sources: dict[int, tuple[str, str]] = {}
 
-    def add(self, obj: dict[str, Any], document: Any) -> None:
+    def add(self, obj: dict[str, Any], document: Any, source: tuple[str, str] | None = None) -> None:
+        """Where ``obj`` is written: its document (None: not found); for a built object, ``(its source file, the built folder)``."""
         self._documents[id(obj)] = document
+        if source is not None:
+            self._sources[id(obj)] = source
+
+    def source(self, obj: dict[str, Any]) -> tuple[str, str] | None:
+        """``(file, built folder)`` of an object a kustomize build took from that file."""
+        return self._sources.get(id(obj))
 
     def line(self, obj: dict[str, Any], path: str) -> int | None:
         """The line of the field at the dotted ``path`` of ``obj`` (its nearest ancestor's), None when not read from a file."""
         document = self._documents.get(id(obj))
         if document is None:
-            return None
+            return None  # not read from a file, or not found in the file a build took it from
         # A problem of the whole object (an unknown kind) points at its kind.
         steps: list[str | int] = [int(p) if p.isdigit() else p for p in path.split(".")] if path else ["kind"]
         return int(document.line_of(tuple(steps)) or 0) or None
@@ -773,7 +785,9 @@ def validate_files(
                 found[index] = [object_problem(name, obj, "", message, "a served kind", upstream_set.source)]
     if lines is not None:
         for index, (_, obj) in enumerate(located):
-            found[index] = [replace(p, line=lines.line(obj, p.path)) for p in found[index]]
+            source = lines.source(obj)
+            file, build = source if source else (None, "")
+            found[index] = [replace(p, line=lines.line(obj, p.path), file=file or p.file, build=build) for p in found[index]]
     return [problem for problems in found for problem in problems]
 
 
@@ -1070,13 +1084,14 @@ def _read_folder(target: Path, result: ReadResult) -> None:
     for planned in kustomize_build.builds(with_kustomization):
         name = f"{planned.folder} (kustomize build)"
         try:
-            stream = kustomize_build.build(planned.folder)
+            built = kustomize_build.build_with_origins(planned.folder)
         except kustomize_build.KustomizeBuildError as exc:
             result.problems.append(_file_problem(str(planned.file), str(exc)))
             continue
         result.built.append(str(planned.folder))
         result.origins[name] = planned.folder
-        _read_text(name, stream, found_in_folder=False, result=result, located=False)
+        _read_text(name, built.stream, found_in_folder=False, result=result, located=False)
+        _locate_built(result, name, built.base)
     found = sorted(
         p for p in target.rglob("*")
         if p.is_file() and p.suffix in _SUFFIXES and not _hidden_path(p, target)
@@ -1085,6 +1100,38 @@ def _read_folder(target: Path, result: ReadResult) -> None:
     for file in found:
         result.origins[str(file)] = file
         _read_bytes(str(file), file.read_bytes(), found_in_folder=True, result=result)
+
+
+def _locate_built(result: ReadResult, name: str, base: Path | None) -> None:
+    """Each built object's origin annotation taken off, and where it is written: the file it came from, and its line there."""
+    import os
+
+    import yaml
+
+    from cdk8s_flux import kustomize_build
+    from cdk8s_flux.manifests import read_documents
+
+    documents: dict[Path, list[Any]] = {}
+    for obj in result.files.get(name, []):
+        origin = kustomize_build.without_origin(obj)
+        if origin is None or base is None:
+            continue
+        file = kustomize_build.origin_file(base, origin)
+        if file not in documents:
+            try:
+                documents[file] = read_documents(file.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                documents[file] = []
+        # the object in its file: the same kind and name (a name prefix or suffix of the build is not undone)
+        found = obj.get("metadata")
+        metadata: dict[str, Any] = found if isinstance(found, dict) else {}
+        written = next((
+            d for d in documents[file]
+            if isinstance(d.value, dict) and d.value.get("kind") == obj.get("kind")
+            and isinstance(d.value.get("metadata"), dict) and d.value["metadata"].get("name") == metadata.get("name")
+        ), None)
+        shown = os.path.relpath(file) if not os.path.relpath(file).startswith("..") else str(file)
+        result.lines.add(obj, written, source=(shown, name.removesuffix(" (kustomize build)")))
 
 
 def _repository_root(path: Path) -> Path:

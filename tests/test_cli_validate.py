@@ -69,7 +69,7 @@ def test_json_output(tmp_path: Path) -> None:
         "files": 1,
         "problems": [{"file": "bad.yaml", "apiVersion": "v1", "kind": "ConfigMap", "namespace": "web",
                       "name": "bad", "path": "data.n", "message": "1 is not of type 'string', 'null'",
-                      "line": 3, "rule": "schema: type", "schema": CORE}],
+                      "line": 3, "rule": "schema: type", "schema": CORE, "build": ""}],
     }
     write(tmp_path / "ok.yaml", CONFIGMAP)
     result = run_cli("validate", "ok.yaml", "--output", "json", cwd=tmp_path, env=offline(tmp_path))

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cdk8s_flux import kustomize_build
+from cdk8s_flux.manifests import read_yaml
 from cdk8s_flux.validate import read_paths, validate_files
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with kustomize) is installed by .ci/services")
@@ -69,7 +71,11 @@ def test_a_placeholder_no_value_could_make_valid_is_refused(tmp_path: Path) -> N
     root = repository(tmp_path, name="${cluster} web")
     read = read_paths([str(root)])
     (problem,) = validate_files(read.files, lines=read.lines, substituted=read.substituted)
-    assert (problem.kind, problem.path, problem.line) == ("Deployment", "metadata.name", None)
+    # THEN the problem names the file the build took the object from, and its line there
+    assert (problem.kind, problem.path, problem.file, problem.line) == (
+        "Deployment", "metadata.name", str(root / "apps" / "base" / "deployment.yaml"), 4,
+    )
+    assert problem.build == str(root / "apps" / "prod")
     assert problem.message.startswith("'${cluster} web' is not a valid Deployment name")
 
 
@@ -94,3 +100,23 @@ def test_a_folder_kustomize_cannot_build_is_one_problem_on_its_kustomization_fil
     assert problem.file == str(folder / "kustomization.yaml")
     assert problem.message.startswith("kubectl kustomize cannot build it: ")
     assert "missing.yaml" in problem.message and "E1" not in problem.message
+
+
+REAL_REPOS = Path(__file__).parent / "data" / "real-repos"
+
+
+@pytest.mark.parametrize("folder", sorted(
+    str(k.parent.relative_to(REAL_REPOS)) for k in REAL_REPOS.rglob("kustomization.yaml")
+    if not kustomize_build.is_component(k)
+))
+def test_a_build_with_origins_is_the_plain_build_once_they_are_taken_off(folder: str) -> None:
+    # GIVEN a kustomization of a real repository, built as it is and wrapped to annotate origins
+    plain = read_yaml(kustomize_build.build(REAL_REPOS / folder))
+    built = kustomize_build.build_with_origins(REAL_REPOS / folder)
+    wrapped = read_yaml(built.stream)
+    origins = [kustomize_build.without_origin(obj) for obj in wrapped]
+    # THEN the objects are the same, and each one written in a file names an existing file
+    assert wrapped == plain
+    assert built.base is not None
+    assert all(kustomize_build.origin_file(built.base, o).is_file() for o in origins if o is not None)
+    assert any(o is not None for o in origins)

@@ -86,7 +86,8 @@ def test_an_image_pull_policy_kubernetes_does_not_know(tmp_path: Path) -> None:
     root = checkout(tmp_path, "stefanprodan-podinfo")
     edit(root, "kustomize/deployment.yaml", "imagePullPolicy: IfNotPresent", "imagePullPolicy: Sometimes")
     assert [str(p) for p in problems(root)] == [
-        f"{root}/kustomize (kustomize build): Deployment podinfo: spec.template.spec.containers.0.imagePullPolicy: "
+        f"{root}/kustomize/deployment.yaml:27 (kustomize build of {root}/kustomize): Deployment podinfo: "
+        "spec.template.spec.containers.0.imagePullPolicy: "
         "'Sometimes' is not supported: Kubernetes accepts 'Always', 'IfNotPresent', 'Never' "
         f"[rule: pkg/apis/core/validation/validation.go validatePullPolicy; {ENUM_SOURCE}]",
     ]
@@ -121,12 +122,16 @@ def test_a_namespace_name_kubernetes_refuses(tmp_path: Path) -> None:
     # WHEN the kustomization's namespace is one Kubernetes refuses
     edit(root, "apps/base/podinfo/kustomization.yaml", "namespace: podinfo", "namespace: Pod_Info")
     found = problems(root)
-    # THEN the Namespace's name and every object's namespace are refused, from the built objects (no line)
-    assert [(p.kind, p.path, p.line) for p in found] == [
-        ("Namespace", "metadata.name", None), ("HelmRelease", "metadata.namespace", None), ("HelmRepository", "metadata.namespace", None),
+    # THEN the Namespace's name and every object's namespace are refused, each in the file the build took it from
+    base = f"{root}/apps/base/podinfo"
+    assert [(p.kind, p.path, p.file, p.line) for p in found] == [
+        ("Namespace", "metadata.name", f"{base}/namespace.yaml", 4),
+        ("HelmRelease", "metadata.namespace", f"{base}/release.yaml", 5),
+        ("HelmRepository", "metadata.namespace", f"{base}/repository.yaml", 5),
     ]
     assert str(found[0]) == (
-        f"{root}/apps/staging (kustomize build): Namespace Pod_Info: metadata.name: 'Pod_Info' is not a valid Namespace name: "
+        f"{base}/namespace.yaml:4 (kustomize build of {root}/apps/staging): Namespace Pod_Info: metadata.name: "
+        "'Pod_Info' is not a valid Namespace name: "
         "it must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit "
         f"[rule: apimachinery generic.go ValidateNamespaceName; {KUBERNETES_SOURCE}]"
     )
