@@ -381,6 +381,9 @@ OURS_DIFFER: dict[str, dict[str, str]] = {
         f"OCIRepository {ns}/{name}": {".spec.provider": "the constructs write Flux's default provider: generic"}
         for ns, name in (("cert-manager", "cert-manager"), ("envoy-gateway-system", "gateway-helm"), ("monitoring", "kube-prometheus-stack"))
     },
+    "ConfigMap monitoring/flux-kube-state-metrics-config": {
+        ".metadata.labels.reconcile.fluxcd.io/watch": "a fixed name instead of the generator's content hash, so helm-controller watches it",
+    },
     "HelmRelease monitoring/loki": {
         ".spec.chart": "the chart is its own HelmChart object, referenced by chartRef, so that the platform uses the kind",
         ".spec.chartRef": "as .spec.chart",

@@ -24,6 +24,8 @@ from cdk8s_flux.v2 import (
 NAMESPACE = "monitoring"
 #: What marks the monitoring objects of Flux, and what Prometheus selects its PodMonitors by.
 FLUX_MONITORING = {"app.kubernetes.io/part-of": "flux", "app.kubernetes.io/component": "monitoring"}
+#: On a ConfigMap a HelmRelease reads values from: helm-controller (v1.6.3, Flux v2.9.4) upgrades the release when it changes.
+WATCHED = {"reconcile.fluxcd.io/watch": "Enabled"}
 #: kube-state-metrics' custom resource metrics for every Flux kind (upstream's file, as it is).
 KUBE_STATE_METRICS_CONFIG = Path(__file__).resolve().parent / "monitoring" / "kube-state-metrics-config.yaml"
 
@@ -107,10 +109,12 @@ class MonitoringControllers(cdk8s.Chart):
             url="oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack", ref=OCIRepositoryRef(semver="69.x"),
             layer_selector=HELM_CHART_LAYER,
         )  # fmt: skip
+        # Upstream's configMapGenerator renames the ConfigMap when its content changes, which upgrades the
+        # release; under a fixed name, the watch label makes helm-controller upgrade on a change instead.
         metrics_config = api_object(self, "kube-state-metrics-config", {
             "apiVersion": "v1",
             "kind": "ConfigMap",
-            "metadata": {"name": "flux-kube-state-metrics-config", "namespace": NAMESPACE, "labels": FLUX_MONITORING},
+            "metadata": {"name": "flux-kube-state-metrics-config", "namespace": NAMESPACE, "labels": {**FLUX_MONITORING, **WATCHED}},
             "data": {"kube-state-metrics-config.yaml": KUBE_STATE_METRICS_CONFIG.read_text()},
         })  # fmt: skip
         self.prometheus = HelmRelease(
