@@ -1081,13 +1081,13 @@ def _read_folder(target: Path, result: ReadResult) -> None:
 
     folders = [target, *sorted(p for p in target.rglob("*") if p.is_dir() and not _hidden_path(p, target))]
     with_kustomization = [f for f in folders if kustomize_build.kustomization_file(f) is not None]
-    for planned in kustomize_build.builds(with_kustomization):
+    planned_builds = kustomize_build.builds(with_kustomization)
+    for planned, outcome in zip(planned_builds, _run_builds(planned_builds), strict=True):
         name = f"{planned.folder} (kustomize build)"
-        try:
-            built = kustomize_build.build_with_origins(planned.folder)
-        except kustomize_build.KustomizeBuildError as exc:
-            result.problems.append(_file_problem(str(planned.file), str(exc)))
+        if isinstance(outcome, kustomize_build.KustomizeBuildError):
+            result.problems.append(_file_problem(str(planned.file), str(outcome)))
             continue
+        built = outcome
         result.built.append(str(planned.folder))
         result.origins[name] = planned.folder
         _read_text(name, built.stream, found_in_folder=False, result=result, located=False)
@@ -1100,6 +1100,25 @@ def _read_folder(target: Path, result: ReadResult) -> None:
     for file in found:
         result.origins[str(file)] = file
         _read_bytes(str(file), file.read_bytes(), found_in_folder=True, result=result)
+
+
+def _run_builds(planned: list[Any]) -> list[Any]:
+    """``kustomize_build.build_with_origins`` of each planned build, or its error, in order; a few at a time (each is a kubectl process)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cdk8s_flux import kustomize_build
+
+    def one(build: Any) -> Any:
+        try:
+            return kustomize_build.build_with_origins(build.folder)
+        except kustomize_build.KustomizeBuildError as exc:
+            return exc
+
+    if len(planned) < 2:
+        return [one(b) for b in planned]
+    with ThreadPoolExecutor(max_workers=min(len(planned), os.cpu_count() or 1, 8)) as pool:
+        return list(pool.map(one, planned))
 
 
 def _locate_built(result: ReadResult, name: str, base: Path | None) -> None:
