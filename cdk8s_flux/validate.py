@@ -14,12 +14,25 @@ checked strictly, where the API server would prune an unknown field silently:
   valid objects only). A rule that needs the old object (``oldSelf``) is not
   evaluated; one cel-python cannot compile or evaluate is skipped, and said so.
 
+Beyond the schemas, every object's metadata, the values core fields accept and
+workload selectors are checked as the API server checks them on create
+(``cdk8s_flux.rules``, each rule naming its Kubernetes source).
+
 A kind no schema is known for is a problem, unless ``allow_unknown_kinds``.
 An apiVersion in the group ``core`` is always one: the core group has no name
 (``v1``), and the API server serves no group ``core``.
 
 An object SOPS encrypted is checked without its top-level ``sops`` mapping, which
-kustomize-controller strips when it decrypts (see ``cdk8s_flux.secrets``).
+kustomize-controller strips when it decrypts (see ``cdk8s_flux.secrets``), and its
+``ENC[...]`` values pass every rule (they are checked once decrypted).
+
+``read_paths`` reads files and folders as Flux reads a repository: a folder with a
+kustomization file is built (``cdk8s_flux.kustomize_build``), and where a Flux
+Kustomization with ``postBuild`` applies a file, ``${var}`` placeholders are checked
+as values Flux will substitute (``cdk8s_flux.substitution``).
+
+Each ``Problem`` names the file and line, the object, the field path, the rule and
+the schema (which version of which source) that refused it.
 
 Messages never show a value of a Secret's ``data`` or ``stringData``, nor a
 SOPS-encrypted value: a placeholder such as ``<secret list>`` says what kind of
