@@ -870,7 +870,7 @@ def _core_group_message(kind: str, builtin: Mapping[tuple[str, str], frozenset[s
 def _rule_problems(file: str, obj: dict[str, Any], group: str, builtin: bool, admits: Admits | None) -> list[Problem]:
     """The problems of the rules beyond the schemas: metadata for every object, the selector of a workload."""
     from cdk8s_flux.rules.metadata import KUBERNETES_SOURCE, metadata_problems
-    from cdk8s_flux.rules.selectors import SELECTOR_SOURCE, selector_problems
+    from cdk8s_flux.rules.workloads import WORKLOAD_SOURCE, selector_problems, template_problems
 
     found = [
         object_problem(file, obj, _dotted(p.path), p.message, p.rule, KUBERNETES_SOURCE)
@@ -878,8 +878,8 @@ def _rule_problems(file: str, obj: dict[str, Any], group: str, builtin: bool, ad
     ]
     if builtin:
         found.extend(
-            object_problem(file, obj, _dotted(path), message, rule, SELECTOR_SOURCE)
-            for path, message, rule in selector_problems(obj, group)
+            object_problem(file, obj, _dotted(path), message, rule, WORKLOAD_SOURCE)
+            for path, message, rule in [*selector_problems(obj, group), *template_problems(obj, group)]
         )
     return found
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cdk8s_flux.rules import enums, metadata, selectors
+from cdk8s_flux.rules import enums, metadata, workloads
 from cdk8s_flux.validate import validate_objects
 
 DATA = Path(__file__).parent / "data" / "kubernetes-validation"
@@ -287,7 +287,7 @@ def deployment(selector: dict, labels: dict) -> dict:
     ({"matchExpressions": [{"key": "canary", "operator": "DoesNotExist"}]}, {"app": "web"}, True),
 ])
 def test_a_workload_selector_must_select_its_template(selector: dict, labels: dict, selected: bool) -> None:
-    problems = selectors.selector_problems(deployment(selector, labels), "apps")
+    problems = workloads.selector_problems(deployment(selector, labels), "apps")
     assert (problems == []) is selected
 
 
@@ -308,4 +308,23 @@ def test_a_job_selector_is_checked_only_when_manual() -> None:
                                  "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}}}}
     assert [p.path for p in validate_objects([job])] == ["spec.template.metadata.labels"]
     job["spec"]["manualSelector"] = False
-    assert selectors.selector_problems(job, "batch") == []
+    assert workloads.selector_problems(job, "batch") == []
+
+
+@pytest.mark.parametrize("kind", ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"])
+def test_the_pods_of_a_workload_restart_always_and_have_no_deadline(kind: str) -> None:
+    obj = deployment({"matchLabels": {"app": "web"}}, {"app": "web"})
+    obj["kind"] = kind
+    obj["spec"]["template"]["spec"].update(restartPolicy="OnFailure", activeDeadlineSeconds=60)
+    found = workloads.template_problems(obj, "apps")
+    assert [path for path, _, _ in found] == [
+        ("spec", "template", "spec", "restartPolicy"), ("spec", "template", "spec", "activeDeadlineSeconds"),
+    ]
+    # THEN the rule is the function of apps validation that refuses both, as its excerpt shows
+    function = found[0][2].rpartition(" ")[2]
+    source = excerpt("kubernetes-apps-validation-excerpts.go", function)
+    assert "RestartPolicy != api.RestartPolicyAlways" in source and "field.NotSupported" in source
+    assert "ActiveDeadlineSeconds != nil" in source and "field.Forbidden" in source
+    assert found[0][1] == f"'OnFailure' is not supported: the pods of a {kind} restart 'Always' (the default). Fix: leave restartPolicy out"
+    obj["spec"]["template"]["spec"].update(restartPolicy="Always", activeDeadlineSeconds=None)
+    assert workloads.template_problems(obj, "apps") == []

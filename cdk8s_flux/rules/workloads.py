@@ -1,14 +1,19 @@
-"""A workload's selector against the labels of its pod template, as the API server checks it on create.
+"""A workload against its pod template, as the API server checks it on create: the selector, and what the pods may be.
 
 Read from Kubernetes (``pkg/apis/apps/validation/validation.go``:
-``ValidateDeploymentSpec``, ``ValidateStatefulSetSpec``, ``ValidateDaemonSetSpec``,
-``ValidateReplicaSetSpec``; ``pkg/apis/batch/validation/validation.go``:
-``validateJobSpec`` when ``manualSelector`` is true): the selector of an
-``apps/v1`` workload must not be empty and must select its template's labels,
-or the API server refuses the object with "`selector` does not match template
-`labels`". The label-selector semantics are ``k8s.io/apimachinery``'s
-``LabelSelectorAsSelector``: every ``matchLabels`` pair, and every
-``matchExpressions`` requirement (``In``, ``NotIn``, ``Exists``, ``DoesNotExist``).
+``ValidateDeploymentSpec``, ``ValidateReplicaSetSpec`` through
+``ValidatePodTemplateSpecForReplicaSet``, ``ValidateStatefulSetSpec``,
+``ValidateDaemonSetSpec``; ``pkg/apis/batch/validation/validation.go``:
+``validateJobSpec`` when ``manualSelector`` is true):
+
+* the selector of an ``apps/v1`` workload must not be empty and must select its
+  template's labels, or the API server refuses the object with "`selector` does
+  not match template `labels`". The label-selector semantics are
+  ``k8s.io/apimachinery``'s ``LabelSelectorAsSelector``: every ``matchLabels``
+  pair, and every ``matchExpressions`` requirement (``In``, ``NotIn``,
+  ``Exists``, ``DoesNotExist``);
+* the pods of an ``apps/v1`` workload restart ``Always`` (the default), and may
+  not set ``activeDeadlineSeconds``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,15 @@ from typing import Any
 
 from cdk8s_flux.secrets import FieldPath
 
-SELECTOR_SOURCE = "Kubernetes 1.37 (kubernetes/kubernetes pkg/apis/apps/validation, pkg/apis/batch/validation)"
+WORKLOAD_SOURCE = "Kubernetes 1.37 (kubernetes/kubernetes pkg/apis/apps/validation, pkg/apis/batch/validation)"
+
+#: The function of apps validation that checks each workload's pod template.
+_TEMPLATE_RULES = {
+    "Deployment": "ValidatePodTemplateSpecForReplicaSet",
+    "ReplicaSet": "ValidatePodTemplateSpecForReplicaSet",
+    "StatefulSet": "ValidateStatefulSetSpec",
+    "DaemonSet": "ValidateDaemonSetSpec",
+}
 
 #: The workloads whose ``spec.selector`` must select ``spec.template.metadata.labels``.
 WORKLOADS = {("apps", kind) for kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")}
@@ -82,3 +95,31 @@ def selector_problems(obj: Mapping[str, Any], group: str) -> list[tuple[FieldPat
             rule,
         )]
     return []
+
+
+def template_problems(obj: Mapping[str, Any], group: str) -> list[tuple[FieldPath, str, str]]:
+    """``(field path, message, rule)`` when the pods of an ``apps/v1`` workload would not restart always, or have a deadline."""
+    kind = str(obj.get("kind", ""))
+    if (group, kind) not in WORKLOADS:
+        return []
+    spec = obj.get("spec")
+    template = spec.get("template") if isinstance(spec, Mapping) else None
+    pod = template.get("spec") if isinstance(template, Mapping) else None
+    if not isinstance(pod, Mapping):
+        return []
+    rule = f"pkg/apis/apps/validation/validation.go {_TEMPLATE_RULES[kind]}"
+    found: list[tuple[FieldPath, str, str]] = []
+    policy = pod.get("restartPolicy")
+    if isinstance(policy, str) and policy not in ("", "Always"):
+        found.append((
+            ("spec", "template", "spec", "restartPolicy"),
+            f"{policy!r} is not supported: the pods of a {kind} restart 'Always' (the default). Fix: leave restartPolicy out",
+            rule,
+        ))
+    if pod.get("activeDeadlineSeconds") is not None:
+        found.append((
+            ("spec", "template", "spec", "activeDeadlineSeconds"),
+            f"not supported in the pods of a {kind}, which run until replaced. Fix: leave it out (a Job may have a deadline)",
+            rule,
+        ))
+    return found
