@@ -36,6 +36,8 @@ OUTPUT_TAIL_BYTES = 256 * 1024
 # The last line of a Python traceback: "module.ErrorType: message".
 _ERROR_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(Error|Exception)): (?P<message>.+)$")
 _OUR_ERRORS = "cdk8s_flux.errors."
+# What cdk8s raises (through jsii) when a construct's Node.add_validation refuses: one line per problem follows.
+_VALIDATION_FAILED = "Error: Validation failed with the following errors:"
 
 
 @dataclass(frozen=True)
@@ -126,13 +128,21 @@ def collect(outdir: Path) -> list[ManifestFile]:
 
 
 def last_error(output: str) -> tuple[str, bool] | None:
-    """The app's own last error line, and whether it is one of cdk8s-flux's errors (its message says the fix)."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    for line in reversed(lines):
-        match = _ERROR_LINE.match(line)
-        if match:
-            ours = match["type"].startswith(_OUR_ERRORS)
-            return (match["message"] if ours else line), ours
+    """The app's own last error, and whether it is one a construct raised with its fix (ours, or cdk8s's validation).
+
+    cdk8s reports the refusals of ``Node.add_validation`` (our synth-time checks
+    among them) as one error followed by a line per problem; those lines are kept.
+    """
+    lines = [line.rstrip() for line in output.splitlines() if line.strip()]
+    for index in range(len(lines) - 1, -1, -1):
+        match = _ERROR_LINE.match(lines[index].strip())
+        if not match:
+            continue
+        if match["message"] == _VALIDATION_FAILED:
+            problems = [line.strip() for line in lines[index + 1:] if line.startswith((" ", "\t"))]
+            return "cdk8s validation failed:\n  " + "\n  ".join(problems), True
+        ours = match["type"].startswith(_OUR_ERRORS)
+        return (match["message"] if ours else lines[index].strip()), ours
     return None
 
 

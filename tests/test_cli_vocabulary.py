@@ -79,6 +79,27 @@ def test_an_error_of_ours_in_the_app_is_shown_as_one_plain_line(tmp_path: Path) 
     assert verbose.returncode == 3 and "Traceback" in verbose.stderr
 
 
+def test_a_check_refused_on_synthesis_is_shown_as_its_problems(tmp_path: Path) -> None:
+    # GIVEN an app whose JSON patch breaks a HelmRelease, which the construct's check refuses when cdk8s synthesizes
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "cdk8s.yaml").write_text("app: python main.py\n")
+    (app / "main.py").write_text(
+        "import cdk8s\nfrom cdk8s_flux.v2 import HelmRelease, HelmRepository\n"
+        "app = cdk8s.App()\nc = cdk8s.Chart(app, 'c')\n"
+        "repo = HelmRepository(c, 'podinfo', url='https://stefanprodan.github.io/podinfo')\n"
+        "release = HelmRelease(c, 'podinfo', chart='podinfo', chart_source=repo)\n"
+        "cdk8s.ApiObject.of(release).add_json_patch(cdk8s.JsonPatch.add('/spec/interval', 'soon'))\n"
+        "app.synth()\n"
+    )
+    # WHEN rendered
+    result = run_cli("render", str(app), env=OFFLINE)
+    # THEN each problem is shown on its own line, with no traceback
+    assert result.returncode == 3
+    assert "Traceback" not in result.stderr and "jsii" not in result.stderr
+    assert "cdk8s validation failed:\n  [c/HelmRelease:podinfo] HelmRelease 'podinfo': spec.interval: 'soon'" in result.stderr
+
+
 def test_any_other_error_in_the_app_shows_its_output(apps: Path) -> None:
     result = run_cli("render", str(apps / "failing"))
     assert result.returncode == 3
