@@ -6,6 +6,9 @@
    with flux's field manager makes every step idempotent: a re-run changes nothing
    that is already there. Objects go to kubectl on stdin, never on its command line,
    so the Secret shows in no process list.
+
+The order is that of ``Run`` in fluxcd/flux2 ``pkg/bootstrap/bootstrap.go`` at v2.9.4:
+components, then the source Secret, then the sync configuration.
 """
 
 from __future__ import annotations
