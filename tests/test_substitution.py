@@ -97,3 +97,19 @@ def test_name_checks_take_placeholders_and_return_the_written_text() -> None:
         validation.flux_name("name", "${c}-" + "a" * 63)
     with pytest.raises(ValidationError, match="RFC 1123"):
         validation.dns1123_label("namespace", "${tenant} apps")
+
+
+@pytest.mark.parametrize("tag", [Var("version"), "v${version}", "${app}-${version}"])
+def test_an_oci_repository_tag_may_be_a_placeholder(tag: str) -> None:
+    from cdk8s_flux.v2 import OCIRepositoryRef
+
+    assert OCIRepositoryRef(tag=tag).to_spec() == {"tag": str(tag)}
+
+
+@pytest.mark.parametrize(("options", "field"), [({"tag": "${version} x"}, "ref.tag"), ({"digest": "sha256:${d}"}, "ref.digest")])
+def test_an_oci_repository_ref_that_no_substitution_makes_valid_is_refused(options: dict[str, str], field: str) -> None:
+    from cdk8s_flux.v2 import OCIRepositoryRef
+
+    with pytest.raises(ValidationError) as refused:
+        OCIRepositoryRef(**options)
+    assert refused.value.field == field

@@ -76,9 +76,19 @@ class Reference:
         return text
 
 
+def is_tag(value: object) -> bool:
+    """Whether ``value`` is a tag as the distribution spec defines it."""
+    return isinstance(value, str) and bool(_TAG.match(value))
+
+
+def is_digest(value: object) -> bool:
+    """Whether ``value`` is a manifest digest: ``sha256:`` and 64 lowercase hex digits."""
+    return isinstance(value, str) and bool(_DIGEST.match(value))
+
+
 def check_tag(field: str, value: str) -> str:
     """A tag as the distribution spec defines it: up to 128 of ``[A-Za-z0-9_.-]``, not starting with '.' or '-'."""
-    if not isinstance(value, str) or not _TAG.match(value):
+    if not is_tag(value):
         raise ValidationError(
             field, value, "not a valid OCI tag", "use up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-', such as 'latest' or 'v1.2.3'"
         )
@@ -87,7 +97,7 @@ def check_tag(field: str, value: str) -> str:
 
 def check_digest(field: str, value: str) -> str:
     """A manifest digest: ``sha256:`` and 64 lowercase hex digits."""
-    if not isinstance(value, str) or not _DIGEST.match(value):
+    if not is_digest(value):
         raise ValidationError(field, value, "not a sha256 digest", "write sha256: followed by 64 lowercase hex digits")
     return value
 

@@ -19,7 +19,7 @@ from constructs import Construct
 
 from cdk8s_flux import validation
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.oci.reference import check_digest, check_provider, check_tag
+from cdk8s_flux.oci.reference import check_digest, check_provider, check_tag, is_digest, is_tag
 from cdk8s_flux.props import keyword_options
 from cdk8s_flux.substitution import Var, admits, text
 from cdk8s_flux.v2.resource import (
@@ -231,9 +231,10 @@ class OCIRepositoryRef(SpecObject):
             (frozenset({"tag", "digest"}),),
             "set one of tag, semver or digest (a digest may be combined with its tag)",
         )
-        if self.tag is not None:
+        # Flux substitutes post-build variables here too: ${version} passes where a tag could follow
+        if self.tag is not None and not admits(is_tag, self.tag, "ref.tag"):
             check_tag("ref.tag", self.tag)
-        if self.digest is not None:
+        if self.digest is not None and not admits(is_digest, self.digest, "ref.digest"):
             check_digest("ref.digest", self.digest)
         if self.semver_filter is not None and self.semver is None:
             raise ValidationError("ref.semver_filter", self.semver_filter, "filters the tags a semver range picks from", "set semver too, or drop it")
