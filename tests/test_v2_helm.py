@@ -9,6 +9,7 @@ from typing import Any
 import cdk8s
 import pytest
 import yaml
+from apidocs import API_DOCS, defaulted, spec_schema
 from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
@@ -134,32 +135,19 @@ def test_errors_name_the_field(options: dict[str, Any], field: str, words: str) 
 
 # --- the HelmReleases of helm-controller's API docs, rebuilt -----------------------------------
 
-API_DOCS = Path(__file__).parent / "data" / "flux-api-docs" / "helm-controller" / "helmreleases.md"
+HELM_DOCS = API_DOCS / "helm-controller" / "helmreleases.md"
 HELM_REPO = ObjectRef(kind="HelmRepository", name="podinfo")
 
 
 def _doc_blocks() -> list[str]:
     """The YAML examples of docs/spec/v2/helmreleases.md, in order (1-based in the test ids)."""
-    return re.findall(r"^```yaml\n(.*?)^```", API_DOCS.read_text(), re.S | re.M)
+    return re.findall(r"^```yaml\n(.*?)^```", HELM_DOCS.read_text(), re.S | re.M)
 
 
 def _doc_releases(block: int) -> list[dict[str, Any]]:
     """The HelmReleases (or bare ``spec:`` fragments) of one example."""
     docs = [d for d in yaml.safe_load_all(_doc_blocks()[block - 1]) if d]
     return [d for d in docs if d.get("kind", "HelmRelease") == "HelmRelease"]
-
-
-def _defaulted(value: Any, schema: dict[str, Any]) -> Any:
-    """``value`` with the CRD's defaults filled in where the API server fills them (inside objects that are present)."""
-    if isinstance(value, dict) and "properties" in schema:
-        out = {key: _defaulted(item, schema["properties"].get(key, {})) for key, item in value.items()}
-        for key, sub in schema["properties"].items():
-            if key not in out and "default" in sub:
-                out[key] = sub["default"]
-        return out
-    if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [_defaulted(item, schema["items"]) for item in value]
-    return value
 
 
 def _leaves(value: Any, path: str = "") -> dict[str, Any]:
@@ -173,8 +161,7 @@ def _leaves(value: Any, path: str = "") -> dict[str, Any]:
 def _as_stored(obj: dict[str, Any], crds: list[dict[str, Any]]) -> dict[str, Any]:
     """The object as the API server keeps it, field by field: CRD defaults in, a reference's namespace
     left out where it is the object's own (Flux reads both alike)."""
-    crd = next(c for c in crds if c["spec"]["names"]["kind"] == "HelmRelease")
-    spec = _defaulted(obj.get("spec") or {}, crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"])
+    spec = defaulted(obj.get("spec") or {}, spec_schema(crds, "HelmRelease"))
     own = (obj.get("metadata") or {}).get("namespace")
     for ref in [spec.get("chartRef"), (spec.get("chart") or {}).get("spec", {}).get("sourceRef"), *(spec.get("dependsOn") or [])]:
         if isinstance(ref, dict) and "namespace" in ref and ref["namespace"] == own:

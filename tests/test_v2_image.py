@@ -8,6 +8,7 @@ from typing import Any
 
 import cdk8s
 import pytest
+from apidocs import assert_rebuilt, spec_schema
 from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
@@ -160,13 +161,16 @@ def _emitted(value: Any, schema: dict[str, Any], path: str) -> set[str]:
     return set().union(set(), *(_emitted(v, schema["properties"][k], f"{path}.{k}") for k, v in value.items()))
 
 
-@pytest.mark.parametrize("kind", ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation"])
+IMAGE_KINDS = ("ImageRepository", "ImagePolicy", "ImageUpdateAutomation")
+
+
+@pytest.mark.parametrize("kind", IMAGE_KINDS)
 def test_every_crd_field_has_a_prop_and_a_builder(kind: str, crds: list[dict[str, Any]]) -> None:
     # GIVEN the served version's spec schema of the kind in Flux v2.9.4
     from inventory.image import BUILDERS, PROPS
 
-    spec_schema = _spec_schema(crds, kind)
-    leaves = _schema_leaves(spec_schema, "spec")
+    schema = spec_schema(crds, kind)
+    leaves = _schema_leaves(schema, "spec")
     # WHEN every builder of the kind is synthesized
     emitted: set[str] = set()
     for build in BUILDERS[kind]:
@@ -175,65 +179,10 @@ def test_every_crd_field_has_a_prop_and_a_builder(kind: str, crds: list[dict[str
         objects = [o for o in chart_objects(chart) if o["kind"] == kind]
         assert objects and validate_objects(objects, crds=crds) == [] and cel_problems(objects, crds) == []
         for obj in objects:
-            emitted |= _emitted(obj["spec"], spec_schema, "spec")
+            emitted |= _emitted(obj["spec"], schema, "spec")
     # THEN each leaf is written by some builder and named with its prop, and no prop names a path the schema lacks
     assert leaves - emitted == set()
     assert set(PROPS[kind]) == leaves
-
-
-def _doc_objects(path: Path, crds: list[dict[str, Any]]) -> list[tuple[dict[str, Any], bool]]:
-    """The image objects in a page's YAML examples with a spec and a real name, and whether the CRD admits them whole.
-
-    A fragment (an example of one field, without the required ones) is compared on the fields it shows.
-    """
-    import re
-
-    import yaml
-
-    found = []
-    for block in re.findall(r"```yaml\n(.*?)```", path.read_text(), re.S):
-        try:
-            documents = list(yaml.safe_load_all(block))
-        except yaml.YAMLError:
-            continue  # an example with "[...]" elisions: not an object
-        for doc in documents:
-            if isinstance(doc, dict) and doc.get("kind", "").startswith("Image") and doc.get("spec") and "<" not in doc["metadata"]["name"]:
-                found.append((doc, validate_objects([doc], crds=crds) == []))
-    return found
-
-
-def _defaulted(value: Any, schema: dict[str, Any]) -> Any:
-    """``value`` with the schema's defaults filled in where its parent is given, as the API server stores it."""
-    if isinstance(value, dict) and schema.get("properties"):
-        out = {key: _defaulted(item, schema["properties"].get(key, {})) for key, item in value.items()}
-        for key, sub in schema["properties"].items():
-            if key not in out and "default" in sub:
-                out[key] = sub["default"]
-        return out
-    if isinstance(value, list) and "items" in schema:
-        return [_defaulted(item, schema["items"]) for item in value]
-    return value
-
-
-def _spec_schema(crds: list[dict[str, Any]], kind: str) -> dict[str, Any]:
-    crd = next(c for c in crds if c["spec"]["names"]["kind"] == kind)
-    (served,) = [v for v in crd["spec"]["versions"] if v.get("served")]
-    spec: dict[str, Any] = served["schema"]["openAPIV3Schema"]["properties"]["spec"]
-    return spec
-
-
-def _same(built: dict[str, Any], doc: dict[str, Any], whole: bool, crds: list[dict[str, Any]]) -> None:
-    """Field by field: kind, name, the namespace where the doc gives one, and the spec (of a fragment, the fields it shows).
-
-    Both sides with the CRD's defaults applied: ``update.strategy: Setters`` written or left to the default is one object.
-    """
-    schema = _spec_schema(crds, doc["kind"])
-    built, doc = {**built, "spec": _defaulted(built["spec"], schema)}, {**doc, "spec": _defaulted(doc["spec"], schema)}
-    assert (built["apiVersion"], built["kind"], built["metadata"]["name"]) == (doc["apiVersion"], doc["kind"], doc["metadata"]["name"])
-    if "namespace" in doc["metadata"]:
-        assert built["metadata"]["namespace"] == doc["metadata"]["namespace"]
-    shown = built["spec"] if whole else {key: built["spec"].get(key) for key in doc["spec"]}
-    assert shown == doc["spec"]
 
 
 def _podinfo_repository(**options: Any) -> dict[str, Any]:
@@ -303,15 +252,8 @@ def _update_manifest(name: str, **options: Any) -> dict[str, Any]:
 )
 def test_the_api_docs_objects_rebuilt(page: str, builders: list[Any], crds: list[dict[str, Any]]) -> None:
     # GIVEN every named object in the controller's API page (Flux v2.9.4's controllers)
-    docs = _doc_objects(Path(__file__).parent / "data" / "flux-api-docs" / page, crds)
-    assert sum(whole for _, whole in docs) >= 2
-    # WHEN each is rebuilt with the constructs
-    built = [build() for build in builders]
-    # THEN they are the same, field by field, and valid
-    assert len(built) == len(docs)
-    for one, (doc, whole) in zip(built, docs, strict=True):
-        _same(one, doc, whole, crds)
-    assert validate_objects(built, crds=crds) == [] and cel_problems(built, crds) == []
+    # WHEN each is rebuilt with the constructs THEN they are the same, field by field, and valid
+    assert_rebuilt(page, IMAGE_KINDS, builders, crds)
 
 
 # --- every field, as synthesized: reviewed snapshots of the schema inventory's builders --------

@@ -8,8 +8,8 @@ from typing import Any
 
 import cdk8s
 import pytest
+from apidocs import assert_rebuilt
 from fluxcrds import cel_problems, load_crds
-from test_v2_sources import assert_rebuilt
 
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.testing import assert_chart_snapshot, chart_objects

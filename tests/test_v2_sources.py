@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import re
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import cdk8s
 import pytest
-import yaml
+from apidocs import assert_rebuilt
 from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
@@ -284,99 +282,6 @@ def test_bucket_errors(options: dict[str, Any], field: str, words: str) -> None:
 
 
 # --- the objects of source-controller's API docs, rebuilt -------------------------------------
-
-API_DOCS = Path(__file__).parent / "data" / "flux-api-docs"
-
-
-def api_doc_objects(page: Path, kinds: tuple[str, ...], crds: list[dict[str, Any]]) -> list[tuple[dict[str, Any], bool]]:
-    """The objects of ``kinds`` in a page's YAML examples, and whether each is whole (the CRD admits it as it is).
-
-    Left out: blocks that are not YAML (``...`` elisions) and objects with ``<placeholder>``
-    values, which stand for anything. A fragment (an example of a few fields
-    without the required ones) is compared on the fields it shows.
-    """
-    found = []
-    for block in re.findall(r"```yaml\n(.*?)```", page.read_text(), re.S):
-        try:
-            documents = list(yaml.safe_load_all(block))
-        except yaml.YAMLError:
-            continue
-        for doc in documents:
-            if isinstance(doc, dict) and doc.get("kind") in kinds and doc.get("spec") and not re.search(r"<[^>]+>", json.dumps(doc)):
-                found.append((doc, validate_objects([doc], crds=crds) == []))
-    return found
-
-
-def _spec_schema(crds: list[dict[str, Any]], kind: str) -> dict[str, Any]:
-    crd = next(c for c in crds if c["spec"]["names"]["kind"] == kind)
-    (served,) = [v for v in crd["spec"]["versions"] if v.get("served")]
-    spec: dict[str, Any] = served["schema"]["openAPIV3Schema"]["properties"]["spec"]
-    return spec
-
-
-def _defaulted(value: Any, schema: dict[str, Any]) -> Any:
-    """``value`` as the controller reads it: the schema's defaults filled in, a ``false`` without default dropped.
-
-    A boolean the schema gives no default is Go's ``false`` when absent, so
-    ``ignoreMissingComponents: false`` written or left out is one object.
-    """
-    if isinstance(value, dict) and schema.get("properties"):
-        properties = schema["properties"]
-        out = {
-            key: _defaulted(item, properties.get(key, {}))
-            for key, item in value.items()
-            if not (item is False and properties.get(key, {}).get("type") == "boolean" and "default" not in properties.get(key, {}))
-        }
-        out.update({key: sub["default"] for key, sub in properties.items() if key not in out and "default" in sub})
-        return out
-    if isinstance(value, list) and "items" in schema:
-        return [_defaulted(item, schema["items"]) for item in value]
-    return value
-
-
-#: Spec fields whose references default their ``namespace`` to the referrer's (the CRDs say so of each).
-_REFERENCES = ("sourceRef", "dependsOn", "healthChecks", "eventSources", "resources")
-
-
-def _own_namespace_dropped(spec: dict[str, Any], namespace: str | None) -> dict[str, Any]:
-    """``spec`` with a reference's ``namespace`` left out where it is the referrer's own, which is what Flux reads then."""
-
-    def drop(ref: Any) -> Any:
-        return {k: v for k, v in ref.items() if not (k == "namespace" and v == namespace)} if isinstance(ref, dict) else ref
-
-    return {
-        key: ([drop(item) for item in value] if isinstance(value, list) else drop(value)) if key in _REFERENCES else value
-        for key, value in spec.items()
-    }
-
-
-def assert_same(built: dict[str, Any], doc: dict[str, Any], whole: bool, crds: list[dict[str, Any]]) -> None:
-    """Field by field, both as the controller reads them: kind, name, the namespace where the doc gives one, the spec.
-
-    Both specs get the CRD's defaults, and a reference's namespace equal to the object's own is dropped.
-    """
-    schema = _spec_schema(crds, doc["kind"])
-    namespace = doc["metadata"].get("namespace")
-    built_spec = _own_namespace_dropped(_defaulted(built["spec"], schema), namespace)
-    doc_spec = _own_namespace_dropped(_defaulted(doc["spec"], schema), namespace)
-    assert (built["apiVersion"], built["kind"], built["metadata"]["name"]) == (doc["apiVersion"], doc["kind"], doc["metadata"]["name"])
-    if "namespace" in doc["metadata"]:
-        assert built["metadata"]["namespace"] == doc["metadata"]["namespace"]
-    shown = built_spec if whole else {key: built_spec.get(key) for key in doc["spec"]}
-    expected = doc_spec if whole else {key: doc_spec.get(key) for key in doc["spec"]}
-    assert shown == expected, doc["metadata"]["name"]
-
-
-def assert_rebuilt(page: str, kinds: tuple[str, ...], builders: list[Any], crds: list[dict[str, Any]]) -> None:
-    """Every object of ``kinds`` in ``page`` equals the one its builder makes, in order; what is built is valid."""
-    docs = api_doc_objects(API_DOCS / page, kinds, crds)
-    assert sum(whole for _, whole in docs) >= 2
-    built = [build() for build in builders]
-    assert len(built) == len(docs), [doc["metadata"]["name"] for doc, _ in docs]
-    for one, (doc, whole) in zip(built, docs, strict=True):
-        assert_same(one, doc, whole, crds)
-    assert validate_objects(built, crds=crds) == [] and cel_problems(built, crds) == []
-
 
 PODINFO = "https://github.com/stefanprodan/podinfo"
 PODINFO_OCI = "oci://ghcr.io/stefanprodan/manifests/podinfo"
