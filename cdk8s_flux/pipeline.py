@@ -16,13 +16,16 @@ import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdk8s_flux.app import AppConfig, load_app_config, synthesize
-from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.errors import RefusedContentError, ValidationError
 from cdk8s_flux.manifests import ManifestFile, join_stream
 from cdk8s_flux.progress import Progress, plural, silent
 from cdk8s_flux.target import GitTarget, OciTarget, targets_in
+
+if TYPE_CHECKING:
+    from cdk8s_flux.validate import Lines
 
 Object = dict[str, Any]
 
@@ -226,14 +229,32 @@ def check(files: Iterable[ManifestFile], policy: CheckPolicy, *, deliver: bool, 
     if deliver and not policy.allow_secrets:
         refuse_clear_secrets(by_file)
     if policy.validate:
-        validate.check(
-            by_file,
-            kubernetes_version=policy.kubernetes_version,
-            flux_version=policy.flux_version,
-            allow_unknown_kinds=policy.allow_unknown_kinds,
-            start=start,
-            report=progress,
-        )
+        options: dict[str, Any] = {
+            "kubernetes_version": policy.kubernetes_version,
+            "flux_version": policy.flux_version,
+            "allow_unknown_kinds": policy.allow_unknown_kinds,
+            "start": start,
+        }
+        problems = validate.validate_files(by_file, report=progress, **options)
+        if problems:
+            # Checked again with the lines of the refused files, which only a refusal needs reading for.
+            refused = {p.file for p in problems}
+            problems = validate.validate_files(by_file, lines=_lines(f for f in files if f.path in refused), **options)
+            raise RefusedContentError(validate.refusal(problems, sum(len(o) for o in by_file.values())))
+
+
+def _lines(files: Iterable[ManifestFile]) -> Lines:
+    """Where each object of ``files`` is written (a ``validate.Lines``), read from their texts."""
+    from cdk8s_flux import validate
+    from cdk8s_flux.manifests import read_documents
+
+    lines = validate.Lines()
+    for file in files:
+        documents = [d for d in read_documents(file.text) if d.value is not None]
+        if len(documents) == len(file.objects):
+            for obj, document in zip(file.objects, documents, strict=True):
+                lines.add(obj, document)
+    return lines
 
 
 def render(

@@ -183,7 +183,8 @@ def test_render_of_an_invalid_app_prints_nothing_and_exits_4(apps: Path) -> None
     result = run_cli("render", cwd=apps / "invalid")
     assert result.returncode == 4
     assert result.stdout == ""
-    assert "web.k8s.yaml: Deployment web/web: spec: Additional properties are not allowed ('replica' was unexpected)" in result.stderr
+    # the problem names the synthesized file and the line of the field (line 14 of web.k8s.yaml is "spec:")
+    assert "web.k8s.yaml:14: Deployment web/web: spec: Additional properties are not allowed ('replica' was unexpected)" in result.stderr
     # AND --no-validate renders it as it is
     unchecked = run_cli("render", "--no-validate", cwd=apps / "invalid")
     assert unchecked.returncode == 0
