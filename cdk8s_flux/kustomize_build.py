@@ -22,7 +22,7 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,6 +121,17 @@ class Built:
 
     stream: str
     base: Path | None
+    #: For a build of a temporary copy (``build_with_components``): ``(the copy's root, the real root)``.
+    mirror: tuple[Path, Path] | None = None
+
+    def origin(self, path: str) -> Path | None:
+        """The real file an origin path of this build names, or None when the build has no origins."""
+        if self.base is None:
+            return None
+        file = origin_file(self.base, path)
+        if self.mirror is not None and file.is_relative_to(self.mirror[0]):
+            return self.mirror[1] / file.relative_to(self.mirror[0])
+        return file
 
 
 def build_with_origins(folder: Path, timeout: float = BUILD_TIMEOUT) -> Built:
@@ -196,3 +207,91 @@ def build(folder: Path, timeout: float = BUILD_TIMEOUT) -> str:
     if done.returncode != 0:
         raise KustomizeBuildError(f"kubectl kustomize cannot build it: {_reason(done.stderr) or f'exit code {done.returncode}'}")
     return done.stdout
+
+
+# The prefixes by which kustomize recognizes a remote resource (kustomize api/internal/git repospec.go); a
+# Flux Kustomization's component may not be one (fluxcd/pkg kustomize IsLocalRelativePath).
+_REMOTE_PREFIXES = ("git::", "gh:", "ssh://", "https://", "http://", "git@", "github.com:", "github.com/")
+
+
+def _local_relative(path: str) -> bool:
+    """Whether a component path is one kustomize-controller takes: neither remote nor absolute."""
+    lowered = path.lower()
+    if any(len(prefix) < len(path) and lowered.startswith(prefix) for prefix in _REMOTE_PREFIXES):
+        return False
+    return not (path.startswith("/") or lowered.removeprefix("file://").startswith("/"))
+
+
+def _mirror(root: Path, folder: Path, copy: Path) -> Path:
+    """A copy of ``root`` in ``copy`` made of links, real folders only from the root down to ``folder``; ``folder``'s copy.
+
+    Relative paths from the copied folder (``../base``, the components) reach the same files as
+    from the folder itself, and the copied folder's kustomization file can be rewritten without
+    touching the user's one, which is left out of the copy.
+    """
+    real, made = root, copy
+    steps = folder.relative_to(root).parts
+    for index in range(len(steps) + 1):
+        made.mkdir(exist_ok=True)
+        step = steps[index] if index < len(steps) else None
+        for entry in sorted(real.iterdir()):
+            if entry.name != step and not (step is None and entry.name in KUSTOMIZATION_FILES):
+                (made / entry.name).symlink_to(entry)
+        if step is None:
+            return made
+        real, made = real / step, made / step
+    return made  # pragma: no cover - the loop returns
+
+
+def with_components(
+    kustomization: dict[str, Any], folder: Path, components: Sequence[str], *, ignore_missing: bool = False,
+) -> dict[str, Any]:
+    """The content of ``folder``'s kustomization file once kustomize-controller has added a Flux Kustomization's components.
+
+    They come after the file's own ``components``, in their order; with ``ignore_missing``
+    (``spec.ignoreMissingComponents``) those that do not exist below ``folder`` are left out.
+    """
+    kept = [c for c in components if not (ignore_missing and not (folder / c).exists())]
+    own = kustomization.get("components") or []
+    return {**kustomization, "components": [*own, *kept]} if own or kept else dict(kustomization)
+
+
+def build_with_components(
+    folder: Path, root: Path, components: Sequence[str], *, ignore_missing: bool = False, timeout: float = BUILD_TIMEOUT,
+) -> Built:
+    """``build_with_origins(folder)`` with a Flux Kustomization's ``spec.components`` added, as kustomize-controller adds them.
+
+    kustomize-controller (fluxcd/pkg ``kustomize`` Generator) appends the components, paths
+    relative to ``spec.path``, to the ``components`` of the folder's kustomization file and then
+    builds the folder. Here the rewritten file lives in a temporary copy (``_mirror``), so the
+    user's folder is never written. ``ignore_missing`` is ``spec.ignoreMissingComponents``: a
+    component that does not exist is left out instead of failing the build.
+    """
+    import tempfile
+
+    for component in components:
+        if not _local_relative(component):
+            raise KustomizeBuildError(
+                f"spec.components: {component!r} is not a local relative path, which kustomize-controller refuses. "
+                "Fix: give the path of a Component folder in the repository, relative to spec.path"
+            )
+    file = kustomization_file(folder)
+    if file is None:
+        raise KustomizeBuildError(f"{folder} has no kustomization file to add spec.components to")
+    try:
+        documents = read_yaml(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return build_with_origins(folder, timeout)  # kustomize says what is wrong with the file
+    content = with_components(
+        documents[0] if documents and isinstance(documents[0], dict) else {}, folder, components, ignore_missing=ignore_missing,
+    )
+    real_root, real_folder = root.resolve(), folder.resolve()
+    with tempfile.TemporaryDirectory(prefix="cdk8s-flux-components-") as temporary:
+        copy = Path(temporary).resolve() / "source"
+        made = _mirror(real_root, real_folder, copy)
+        (made / file.name).write_text(yaml.safe_dump(content, sort_keys=False), encoding="utf-8")
+        try:
+            built = build_with_origins(made, timeout)
+        except KustomizeBuildError as exc:
+            raise KustomizeBuildError(str(exc).replace(str(copy), str(real_root))) from None
+    return Built(built.stream, built.base, (copy, real_root) if built.base is not None else None)

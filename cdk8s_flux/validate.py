@@ -27,8 +27,8 @@ kustomize-controller strips when it decrypts (see ``cdk8s_flux.secrets``), and i
 ``ENC[...]`` values pass every rule (they are checked once decrypted).
 
 ``read_paths`` reads files and folders as Flux reads a repository: a folder with a
-kustomization file is built (``cdk8s_flux.kustomize_build``), and where a Flux
-Kustomization with ``postBuild`` applies a file, ``${var}`` placeholders are checked
+kustomization file is built (``cdk8s_flux.kustomize_build``), with the ``spec.components``
+of the Flux Kustomizations that apply it, and where a Flux Kustomization with ``postBuild`` applies a file, ``${var}`` placeholders are checked
 as values Flux will substitute (``cdk8s_flux.substitution``).
 
 Each ``Problem`` names the file and line, the object, the field path, the rule and
@@ -1104,7 +1104,7 @@ def _read_folder(target: Path, result: ReadResult) -> None:
         result.built.append(str(planned.folder))
         result.origins[name] = planned.folder
         _read_text(name, built.stream, found_in_folder=False, result=result, located=False)
-        _locate_built(result, name, built.base)
+        _locate_built(result, name, built, str(planned.folder))
     found = sorted(
         p for p in target.rglob("*")
         if p.is_file() and p.suffix in _SUFFIXES and not _hidden_path(p, target)
@@ -1134,8 +1134,11 @@ def _run_builds(planned: list[Any]) -> list[Any]:
         return list(pool.map(one, planned))
 
 
-def _locate_built(result: ReadResult, name: str, base: Path | None) -> None:
-    """Each built object's origin annotation taken off, and where it is written: the file it came from, and its line there."""
+def _locate_built(result: ReadResult, name: str, built: Any, label: str) -> None:
+    """Each built object's origin annotation taken off, and where it is written: the file it came from, and its line there.
+
+    ``built`` is the ``kustomize_build.Built``; ``label`` what the problems call the build (its folder).
+    """
     import os
 
     import yaml
@@ -1146,9 +1149,9 @@ def _locate_built(result: ReadResult, name: str, base: Path | None) -> None:
     documents: dict[Path, list[Any]] = {}
     for obj in result.files.get(name, []):
         origin = kustomize_build.without_origin(obj)
-        if origin is None or base is None:
+        file = built.origin(origin) if origin is not None else None
+        if file is None:
             continue
-        file = kustomize_build.origin_file(base, origin)
         if file not in documents:
             try:
                 documents[file] = read_documents(file.read_text(encoding="utf-8"))
@@ -1163,7 +1166,7 @@ def _locate_built(result: ReadResult, name: str, base: Path | None) -> None:
             and isinstance(d.value.get("metadata"), dict) and d.value["metadata"].get("name") == metadata.get("name")
         ), None)
         shown = os.path.relpath(file) if not os.path.relpath(file).startswith("..") else str(file)
-        result.lines.add(obj, written, source=(shown, name.removesuffix(" (kustomize build)")))
+        result.lines.add(obj, written, source=(shown, label))
 
 
 def _repository_root(path: Path) -> Path:
@@ -1193,6 +1196,97 @@ def _substituted(result: ReadResult, roots: list[Path]) -> set[str]:
     }
 
 
+_FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
+
+
+def _flux_kustomizations(result: ReadResult) -> Iterable[dict[str, Any]]:
+    """The Flux Kustomizations among the objects read."""
+    for objects in list(result.files.values()):
+        for obj in objects:
+            if _split(str(obj.get("apiVersion", "")))[0] == _FLUX_KUSTOMIZE_GROUP and obj.get("kind") == "Kustomization":
+                yield obj
+
+
+@dataclass(frozen=True)
+class _ComponentsBuild:
+    """A folder a Flux Kustomization applies with ``spec.components``, and which ones (a build of its own)."""
+
+    folder: Path
+    root: Path
+    components: tuple[str, ...]
+    ignore_missing: bool
+    kustomization: str
+
+
+def _builds_with_components(result: ReadResult, roots: list[Path], folders: list[Path]) -> tuple[list[_ComponentsBuild], set[Path]]:
+    """The builds Flux Kustomizations with ``spec.components`` ask for in the validated ``folders``; the folders some Flux Kustomization applies without.
+
+    ``spec.path`` is resolved against each repository root as for post-build
+    variables; a folder outside the validated folders, or without a kustomization file, is not built.
+    """
+    from cdk8s_flux import kustomize_build
+
+    planned: dict[tuple[Path, tuple[str, ...], bool], _ComponentsBuild] = {}
+    plain: set[Path] = set()
+    for obj in _flux_kustomizations(result):
+        spec = obj.get("spec")
+        if not isinstance(spec, dict):
+            continue
+        relative = str(spec.get("path") or "./").lstrip("/")
+        components = tuple(c for c in spec.get("components") or () if isinstance(c, str))
+        found = obj.get("metadata")
+        metadata: dict[str, Any] = found if isinstance(found, dict) else {}
+        name = "/".join(str(part) for part in (metadata.get("namespace"), metadata.get("name")) if part)
+        for root in roots:
+            folder = (root / relative).resolve()
+            if not components:
+                plain.add(folder)
+                continue
+            if (
+                folder.is_dir() and kustomize_build.kustomization_file(folder) is not None
+                and any(folder.is_relative_to(f) for f in folders) and folder.is_relative_to(root)
+            ):
+                key = (folder, components, spec.get("ignoreMissingComponents") is True)
+                planned.setdefault(key, _ComponentsBuild(folder, root, components, key[2], name))
+    return list(planned.values()), plain
+
+
+def _read_builds_with_components(result: ReadResult, roots: list[Path], folders: list[Path]) -> None:
+    """The folders Flux Kustomizations apply with ``spec.components``, built with them; the plain build dropped where no Flux Kustomization applies it so."""
+    import os
+
+    from cdk8s_flux import kustomize_build
+
+    planned, plain = _builds_with_components(result, roots, folders)
+    for build in planned:
+        shown = os.path.relpath(build.folder) if not os.path.relpath(build.folder).startswith("..") else str(build.folder)
+        label = f"{shown} with the spec.components of Kustomization {build.kustomization}"
+        name = f"{label} (kustomize build)"
+        try:
+            built = kustomize_build.build_with_components(
+                build.folder, build.root, build.components, ignore_missing=build.ignore_missing,
+            )
+        except kustomize_build.KustomizeBuildError as exc:
+            file = kustomize_build.kustomization_file(build.folder)
+            result.problems.append(_file_problem(str(file), f"{exc} (the build with the spec.components of Kustomization {build.kustomization})"))
+            continue
+        result.built.append(label)
+        result.origins[name] = build.folder
+        _read_text(name, built.stream, found_in_folder=False, result=result, located=False)
+        _locate_built(result, name, built, label)
+    with_components = {build.folder for build in planned}
+    for name, origin in list(result.origins.items()):
+        # Flux never applies the folder without its components: its plain build is not what reaches the cluster
+        if (
+            name.endswith(" (kustomize build)") and " with the spec.components of " not in name
+            and origin.resolve() in with_components - plain and name in result.files
+        ):
+            del result.files[name]
+            del result.origins[name]
+            if str(origin) in result.built:
+                result.built.remove(str(origin))
+
+
 def read_paths(paths: Iterable[str], stdin: Any = None) -> ReadResult:
     """The objects of ``paths``: YAML files, folders (searched for ``*.yaml``/``*.yml``), ``-`` for ``stdin``.
 
@@ -1204,6 +1298,7 @@ def read_paths(paths: Iterable[str], stdin: Any = None) -> ReadResult:
     """
     result = ReadResult(files={}, problems=[], skipped=[])
     roots: list[Path] = []
+    folders: list[Path] = []
     for path in paths:
         if path == "-":
             source = stdin or sys.stdin
@@ -1213,6 +1308,7 @@ def read_paths(paths: Iterable[str], stdin: Any = None) -> ReadResult:
         target = Path(path)
         if target.is_dir():
             roots.append(_repository_root(target))
+            folders.append(target.resolve())
             _read_folder(target, result)
         elif target.is_file():
             roots.append(_repository_root(target.parent))
@@ -1220,5 +1316,6 @@ def read_paths(paths: Iterable[str], stdin: Any = None) -> ReadResult:
             _read_bytes(str(target), target.read_bytes(), found_in_folder=False, result=result)
         else:
             raise ValidationError("PATH", path, "no such file or folder", "give YAML files, folders of them, or - for stdin")
+    _read_builds_with_components(result, roots, folders)
     result.substituted.update(_substituted(result, roots))
     return result

@@ -120,3 +120,65 @@ def test_a_build_with_origins_is_the_plain_build_once_they_are_taken_off(folder:
     assert built.base is not None
     assert all(kustomize_build.origin_file(built.base, o).is_file() for o in origins if o is not None)
     assert any(o is not None for o in origins)
+
+
+# --- a Flux Kustomization's spec.components -----------------------------------------------------
+
+PKG_COMPONENTS = Path(__file__).parent / "data" / "fluxcd-pkg-kustomize-components"
+
+
+@pytest.mark.parametrize(("own", "flux", "expected"), [
+    # fluxcd/pkg kustomize v1.35.4 kustomize_generator_test.go Test_Components, its three cases
+    (True, [], ["componentA"]),
+    (False, ["componentB", "componentC"], ["componentB", "componentC"]),
+    (True, ["componentB", "componentC"], ["componentA", "componentB", "componentC"]),
+])
+def test_components_are_added_as_kustomize_controller_adds_them(tmp_path: Path, own: bool, flux: list[str], expected: list[str]) -> None:
+    (content,) = read_yaml((PKG_COMPONENTS / "kustomization.yaml").read_text()) if own else ({"resources": []},)
+    assert kustomize_build.with_components(content, tmp_path, flux).get("components") == expected
+
+
+@pytest.mark.parametrize(("components", "ignore", "expected"), [
+    # fluxcd/pkg kustomize v1.35.4 kustomize_generator_test.go Test_IgnoreMissingComponents, relative to an overlay folder
+    (["existing-component", "missing-component"], True, ["existing-component"]),
+    (["missing-component-1", "missing-component-2"], True, None),
+    (["existing-component"], True, ["existing-component"]),
+    (["existing-component", "missing-component"], False, ["existing-component", "missing-component"]),
+])
+def test_missing_components_are_left_out_only_when_ignored(tmp_path: Path, components: list[str], ignore: bool, expected: list[str] | None) -> None:
+    (tmp_path / "existing-component").mkdir()
+    (tmp_path / "overlay").mkdir()
+    given = [f"../{c}" for c in components]
+    found = kustomize_build.with_components({}, tmp_path / "overlay", given, ignore_missing=ignore).get("components")
+    assert found == ([f"../{c}" for c in expected] if expected is not None else None)
+
+
+@pytest.mark.parametrize(("path", "local"), [
+    ("../../components/zeroscaler", True), ("./component", True), ("file://components", True),
+    ("https://github.com/org/repo//components", False), ("git::https://example.com/repo", False), ("gh:org/repo", False),
+    ("github.com/org/repo", False), ("git@github.com:org/repo", False), ("/components/x", False), ("file:///components", False),
+])
+def test_only_local_relative_components(path: str, local: bool) -> None:
+    assert kustomize_build._local_relative(path) is local
+
+
+def test_components_apply_inside_the_folders_kustomization_before_its_name_prefix(tmp_path: Path) -> None:
+    # GIVEN a folder with a namePrefix and a Component whose patch targets the unprefixed name
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "apps/kustomization.yaml", {"resources": ["deployment.yaml"], "namePrefix": "prod-"})
+    write(tmp_path / "apps/deployment.yaml", DEPLOYMENT | {"metadata": {"name": "web", "namespace": "apps"}})
+    write(tmp_path / "components/pull/kustomization.yaml", {
+        "apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component",
+        "patches": [{"target": {"kind": "Deployment", "name": "web"},
+                     "patch": '[{"op": "replace", "path": "/spec/template/spec/containers/0/imagePullPolicy", "value": "Sometimes"}]'}],
+    })
+    ks = flux_kustomization("./apps")
+    ks["spec"]["components"] = ["../components/pull"]
+    write(tmp_path / "clusters/apps.yaml", ks)
+    read = read_paths([str(tmp_path)])
+    found = read.problems + validate_files(read.files, lines=read.lines, substituted=read.substituted)
+    # THEN the patch reached the Deployment (as in kustomize-controller, not as an overlay over the built folder)
+    assert [(p.name, p.path, p.file) for p in found] == [
+        ("prod-web", "spec.template.spec.containers.0.imagePullPolicy", f"{tmp_path}/apps/deployment.yaml"),
+    ]
+    assert (tmp_path / "apps/kustomization.yaml").read_text() == "resources:\n- deployment.yaml\nnamePrefix: prod-\n"

@@ -204,3 +204,57 @@ def test_post_build_variables_where_flux_substitutes_them(tmp_path: Path, name: 
                           "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit")]
     else:
         assert found == []
+
+
+# --- a Flux Kustomization's spec.components (kustomize-controller adds them to the folder's kustomization) ---
+
+AUTOBRR = "kubernetes/apps/default/autobrr"
+
+
+def test_the_components_of_a_flux_kustomization_are_built_with_its_folder(tmp_path: Path) -> None:
+    root = checkout(tmp_path, "onedr0p-home-ops")
+    kustomization = (root / AUTOBRR / "app/kustomization.yaml").read_bytes()
+    read = read_paths([str(root)])
+    (name,) = [n for n in read.files if "autobrr/app" in n]
+    # THEN the folder is built once, with both components, and the user's kustomization file is not written
+    assert name == f"{root}/{AUTOBRR}/app with the spec.components of Kustomization autobrr (kustomize build)"
+    assert sorted(o["kind"] for o in read.files[name]) == [
+        "ExternalSecret", "HelmRelease", "HorizontalPodAutoscaler", "OCIRepository", "PersistentVolumeClaim",
+        "PrometheusRule", "Restore", "SnapshotPolicy", "SnapshotSchedule",
+    ]
+    assert (root / AUTOBRR / "app/kustomization.yaml").read_bytes() == kustomization
+    assert name in read.substituted  # the components' ${APP} are Flux's to substitute
+
+
+def test_a_broken_object_in_a_component_only_a_flux_kustomization_lists(tmp_path: Path) -> None:
+    root = checkout(tmp_path, "onedr0p-home-ops")
+    edit(root, "kubernetes/components/zeroscaler/horizontalpodautoscaler.yaml", "  maxReplicas: 1\n", "")
+    assert [str(p) for p in problems(root, allow_unknown_kinds=True)] == [
+        f"{root}/kubernetes/components/zeroscaler/horizontalpodautoscaler.yaml:6 (kustomize build of {root}/{AUTOBRR}/app "
+        "with the spec.components of Kustomization autobrr): HorizontalPodAutoscaler ${APP}: spec: "
+        "'maxReplicas' is a required property [rule: schema: required; Kubernetes 1.37.0 OpenAPI schema (kubernetes-validate 1.37.0)]",
+    ]
+
+
+def test_a_component_that_is_missing_unless_ignored(tmp_path: Path) -> None:
+    root = checkout(tmp_path, "onedr0p-home-ops")
+    edit(root, f"{AUTOBRR}/ks.yaml", "    - ../../../../components/zeroscaler\n",
+         "    - ../../../../components/zeroscaler\n    - ../../../../components/nowhere\n")
+    (problem,) = problems(root, allow_unknown_kinds=True)
+    assert problem.file == f"{root}/{AUTOBRR}/app/kustomization.yaml"
+    assert f"{root}/kubernetes/components/nowhere" in problem.message and "/tmp/cdk8s-flux-components-" not in problem.message
+    assert problem.message.endswith("(the build with the spec.components of Kustomization autobrr)")
+    # WHEN the Flux Kustomization says to ignore missing components, as kustomize-controller does
+    edit(root, f"{AUTOBRR}/ks.yaml", "  interval: 1h\n", "  interval: 1h\n  ignoreMissingComponents: true\n")
+    assert problems(root, allow_unknown_kinds=True) == []
+
+
+def test_a_remote_component_is_refused_as_kustomize_controller_refuses_it(tmp_path: Path) -> None:
+    root = checkout(tmp_path, "onedr0p-home-ops")
+    edit(root, f"{AUTOBRR}/ks.yaml", "    - ../../../../components/zeroscaler\n", "    - https://github.com/example/components//zeroscaler\n")
+    assert [(p.file, p.message) for p in problems(root, allow_unknown_kinds=True)] == [(
+        f"{root}/{AUTOBRR}/app/kustomization.yaml",
+        "spec.components: 'https://github.com/example/components//zeroscaler' is not a local relative path, which "
+        "kustomize-controller refuses. Fix: give the path of a Component folder in the repository, relative to spec.path "
+        "(the build with the spec.components of Kustomization autobrr)",
+    )]
