@@ -18,10 +18,9 @@ from posixpath import normpath
 from urllib.parse import urlsplit
 
 from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.rules import metadata as kubernetes
 from cdk8s_flux.substitution import Var, admits, has_placeholders, text
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 # Go's time.ParseDuration: a signed sequence of decimal numbers with units, or "0".
 _GO_DURATION = re.compile(r"^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$")
 # scp-like git address: [user@]host:path, with no scheme and no slash before the colon.
@@ -35,13 +34,13 @@ _BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
 
 def is_dns1123_label(value: object) -> bool:
-    """Whether ``value`` is an RFC 1123 label (no placeholders)."""
-    return isinstance(value, str) and len(value) <= 63 and _DNS1123_LABEL.match(value) is not None
+    """Whether ``value`` is an RFC 1123 label (no placeholders), by Kubernetes' rule in ``rules.metadata``."""
+    return isinstance(value, str) and not kubernetes.dns1123_label(value)
 
 
 def is_dns1123_subdomain(value: object) -> bool:
-    """Whether ``value`` is an RFC 1123 subdomain (no placeholders)."""
-    return isinstance(value, str) and len(value) <= 253 and _DNS1123_SUBDOMAIN.match(value) is not None
+    """Whether ``value`` is an RFC 1123 subdomain (no placeholders), by Kubernetes' rule in ``rules.metadata``."""
+    return isinstance(value, str) and not kubernetes.dns1123_subdomain(value)
 
 
 def _admitted(field: str, value: object, rule: Callable[[str], bool]) -> bool:
@@ -278,8 +277,6 @@ def repository_path(field: str, value: str) -> str:
 _FLUX_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
 # Source timeouts (spec.timeout of GitRepository, OCIRepository, HelmRepository, Bucket) take no hours.
 _FLUX_TIMEOUT = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m))+$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_QUALIFIED_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 # What Go's regexp (RE2) lacks and Python's re has: look-around, back-references, atomic groups.
 _NOT_RE2 = re.compile(r"\(\?<?[=!]|\(\?>|\(\?P=|\\[1-9]")
 _GO_NAMED_GROUP = re.compile(r"\(\?<(?=[A-Za-z_])")
@@ -301,7 +298,7 @@ def flux_duration(field: str, value: str, *, hours: bool = True) -> str:
 
 def is_flux_name(value: object) -> bool:
     """Whether ``value`` is a name ``flux_name`` takes (no placeholders)."""
-    return isinstance(value, str) and len(value) <= 63 and _DNS1123_SUBDOMAIN.match(value) is not None
+    return isinstance(value, str) and len(value) <= 63 and is_dns1123_subdomain(value)
 
 
 def flux_name(field: str, value: str | Var) -> str:
@@ -371,7 +368,7 @@ def labels(field: str, value: object) -> dict[str, str]:
     mapping = string_map(field, value)
     for key, item in mapping.items():
         label_key(f"{field}[{key!r}]", key)
-        if not _admitted(f"{field}[{key!r}]", item, lambda v: len(v) <= 63 and _LABEL_VALUE.match(v) is not None):
+        if not _admitted(f"{field}[{key!r}]", item, lambda v: not kubernetes.label_value(v)):
             raise ValidationError(
                 f"{field}[{key!r}]",
                 item,
@@ -382,12 +379,9 @@ def labels(field: str, value: object) -> dict[str, str]:
 
 
 def label_key(field: str, value: str) -> str:
-    """A label or annotation key: ``[dns-prefix/]name``, the name at most 63 characters."""
-    if not isinstance(value, str) or not _QUALIFIED_KEY.match(value) or len(value.split("/")[-1]) > 63:
+    """A label or annotation key: ``[dns-prefix/]name``, the name at most 63 characters (Kubernetes' qualified name)."""
+    if not isinstance(value, str) or kubernetes.qualified_name(value):
         raise ValidationError(field, value, "not a valid key", "use [dns-prefix/]name, such as 'example.com/team' or 'app'")
-    prefix = value.rpartition("/")[0]
-    if prefix:
-        dns1123_subdomain(field, prefix)
     return value
 
 

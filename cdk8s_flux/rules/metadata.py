@@ -22,6 +22,9 @@ loosest rule every name must meet, a path segment, so nothing the API server
 accepts is refused. ``generateName`` is not checked: Flux applies objects by
 name. Unknown and mistyped metadata fields are the schema's business: the
 caller checks every object's metadata against ``ObjectMeta``.
+
+The name rules here (``dns1123_subdomain``, ``dns1123_label``, ``qualified_name``,
+``label_value``) are also the ones ``cdk8s_flux.validation`` holds construct props to.
 """
 
 from __future__ import annotations
