@@ -107,9 +107,10 @@ class Decryption(SpecObject):
 class HealthCheck:
     """An object whose readiness the Kustomization waits for (``spec.healthChecks``).
 
-    kind, name: the object. namespace: default the Kustomization's. api_version:
-    its API version (such as ``apps/v1``). A Flux construct (a HelmRelease,
-    another Kustomization) can be passed instead.
+    kind, name: the object. namespace: the object's namespace; Flux does not default
+    it to the Kustomization's, so leave it unset only for a cluster-scoped object.
+    api_version: its API version (Flux takes ``apps/v1`` when unset). A Flux construct
+    (a HelmRelease, another Kustomization) can be passed instead; its namespace is always written.
     """
 
     kind: str
@@ -405,7 +406,9 @@ def _health_checks(values: object, namespace: str | Var | None) -> list[dict[str
                     where, f"{item.kind}/{text(item.name)}", "it has no namespace (namespace=None), so where Flux should look for it is unknown",
                     "give it a namespace, or write HealthCheck(kind=..., name=..., namespace=...)",
                 )  # fmt: skip
-            if item.namespace is not None and text(item.namespace) != (None if namespace is None else text(namespace)):
+            # Written even when it is the Kustomization's own: kustomize-controller v1.9.4 looks a health
+            # check up with the namespace it names and defaults none (internal/inventory ReferenceToObjMetadataSet).
+            if item.namespace is not None:
                 check["namespace"] = text(item.namespace)
             out.append(check)
         elif isinstance(item, HealthCheck):
