@@ -256,6 +256,30 @@ def with_components(
     return {**kustomization, "components": [*own, *kept]} if own or kept else dict(kustomization)
 
 
+def generated_kustomization(folder: Path) -> dict[str, Any]:
+    """The kustomization kustomize-controller generates for a folder that has none: its YAML files and kustomization folders.
+
+    As fluxcd/pkg ``kustomize`` scans a folder: every ``.yaml``/``.yml`` file below it, in
+    the order a walk of the folder meets them, except below a folder that has a kustomization
+    file, which is listed itself; an empty folder gets a placeholder namespace, so the build is not empty.
+    """
+    resources: list[str] = []
+
+    def walk(here: Path) -> None:
+        for entry in sorted(here.iterdir(), key=lambda e: e.name.encode()):
+            if entry.is_dir():
+                if kustomization_file(entry) is not None:
+                    resources.append(f"./{entry.relative_to(folder)}")
+                else:
+                    walk(entry)
+            elif entry.suffix in (".yaml", ".yml"):
+                resources.append(f"./{entry.relative_to(folder)}")
+
+    walk(folder)
+    base: dict[str, Any] = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}
+    return base | ({"resources": resources} if resources else {"namespace": "_placeholder"})
+
+
 def build_with_components(
     folder: Path, root: Path, components: Sequence[str], *, ignore_missing: bool = False, timeout: float = BUILD_TIMEOUT,
 ) -> Built:
@@ -263,7 +287,7 @@ def build_with_components(
 
     kustomize-controller (fluxcd/pkg ``kustomize`` Generator) appends the components, paths
     relative to ``spec.path``, to the ``components`` of the folder's kustomization file and then
-    builds the folder. Here the rewritten file lives in a temporary copy (``_mirror``), so the
+    builds the folder (a folder without one gets ``generated_kustomization``). Here the rewritten file lives in a temporary copy (``_mirror``), so the
     user's folder is never written. ``ignore_missing`` is ``spec.ignoreMissingComponents``: a
     component that does not exist is left out instead of failing the build.
     """
@@ -277,19 +301,21 @@ def build_with_components(
             )
     file = kustomization_file(folder)
     if file is None:
-        raise KustomizeBuildError(f"{folder} has no kustomization file to add spec.components to")
-    try:
-        documents = read_yaml(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return build_with_origins(folder, timeout)  # kustomize says what is wrong with the file
-    content = with_components(
-        documents[0] if documents and isinstance(documents[0], dict) else {}, folder, components, ignore_missing=ignore_missing,
-    )
+        found = generated_kustomization(folder)
+    else:
+        try:
+            documents = read_yaml(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return build_with_origins(folder, timeout)  # kustomize says what is wrong with the file
+        found = documents[0] if documents and isinstance(documents[0], dict) else {}
+    content = with_components(found, folder, components, ignore_missing=ignore_missing)
     real_root, real_folder = root.resolve(), folder.resolve()
     with tempfile.TemporaryDirectory(prefix="cdk8s-flux-components-") as temporary:
         copy = Path(temporary).resolve() / "source"
         made = _mirror(real_root, real_folder, copy)
-        (made / file.name).write_text(yaml.safe_dump(content, sort_keys=False), encoding="utf-8")
+        (made / (file.name if file is not None else KUSTOMIZATION_FILES[0])).write_text(
+            yaml.safe_dump(content, sort_keys=False), encoding="utf-8",
+        )
         try:
             built = build_with_origins(made, timeout)
         except KustomizeBuildError as exc:

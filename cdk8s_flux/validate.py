@@ -1222,10 +1222,8 @@ def _builds_with_components(result: ReadResult, roots: list[Path], folders: list
     """The builds Flux Kustomizations with ``spec.components`` ask for in the validated ``folders``; the folders some Flux Kustomization applies without.
 
     ``spec.path`` is resolved against each repository root as for post-build
-    variables; a folder outside the validated folders, or without a kustomization file, is not built.
+    variables; a folder outside the validated folders is not built.
     """
-    from cdk8s_flux import kustomize_build
-
     planned: dict[tuple[Path, tuple[str, ...], bool], _ComponentsBuild] = {}
     plain: set[Path] = set()
     for obj in _flux_kustomizations(result):
@@ -1242,10 +1240,7 @@ def _builds_with_components(result: ReadResult, roots: list[Path], folders: list
             if not components:
                 plain.add(folder)
                 continue
-            if (
-                folder.is_dir() and kustomize_build.kustomization_file(folder) is not None
-                and any(folder.is_relative_to(f) for f in folders) and folder.is_relative_to(root)
-            ):
+            if folder.is_dir() and any(folder.is_relative_to(f) for f in folders) and folder.is_relative_to(root):
                 key = (folder, components, spec.get("ignoreMissingComponents") is True)
                 planned.setdefault(key, _ComponentsBuild(folder, root, components, key[2], name))
     return list(planned.values()), plain
@@ -1267,7 +1262,7 @@ def _read_builds_with_components(result: ReadResult, roots: list[Path], folders:
                 build.folder, build.root, build.components, ignore_missing=build.ignore_missing,
             )
         except kustomize_build.KustomizeBuildError as exc:
-            file = kustomize_build.kustomization_file(build.folder)
+            file = kustomize_build.kustomization_file(build.folder) or build.folder
             result.problems.append(_file_problem(str(file), f"{exc} (the build with the spec.components of Kustomization {build.kustomization})"))
             continue
         result.built.append(label)
@@ -1275,12 +1270,13 @@ def _read_builds_with_components(result: ReadResult, roots: list[Path], folders:
         _read_text(name, built.stream, found_in_folder=False, result=result, located=False)
         _locate_built(result, name, built, label)
     with_components = {build.folder for build in planned}
+    # a folder without a kustomization file: its files, and the folders below it with one, are in its build now
+    generated = [folder for folder in with_components if kustomize_build.kustomization_file(folder) is None]
     for name, origin in list(result.origins.items()):
-        # Flux never applies the folder without its components: its plain build is not what reaches the cluster
-        if (
-            name.endswith(" (kustomize build)") and " with the spec.components of " not in name
-            and origin.resolve() in with_components - plain and name in result.files
-        ):
+        # Flux never applies them without the components: what was read without them is not what reaches the cluster
+        here = origin.resolve()
+        covered = here in with_components or any(here.is_relative_to(folder) for folder in generated)
+        if covered and here not in plain and " with the spec.components of " not in name and name in result.files:
             del result.files[name]
             del result.origins[name]
             if str(origin) in result.built:

@@ -154,12 +154,20 @@ def test_missing_components_are_left_out_only_when_ignored(tmp_path: Path, compo
 
 
 @pytest.mark.parametrize(("path", "local"), [
-    ("../../components/zeroscaler", True), ("./component", True), ("file://components", True),
-    ("https://github.com/org/repo//components", False), ("git::https://example.com/repo", False), ("gh:org/repo", False),
-    ("github.com/org/repo", False), ("git@github.com:org/repo", False), ("/components/x", False), ("file:///components", False),
+    # fluxcd/pkg kustomize v1.35.4 kustomize_generator_test.go Test_IsLocalRelativePath, its nine cases
+    ("foobar.yaml", True), ("./foobar.yaml", True), ("file://foobar.yaml", True), ("file:///foobar.yaml", False),
+    ("/foobar.yaml", False), ("https://github.com/owner/repo", False), ("git@github.com:owner/repo", False),
+    ("ssh://git@github.com/owner/repo", False), ("github.com/owner/repo", False),
+    # and the other prefixes kustomize takes as remote
+    ("../../components/zeroscaler", True), ("git::https://example.com/repo", False), ("gh:org/repo", False),
 ])
 def test_only_local_relative_components(path: str, local: bool) -> None:
     assert kustomize_build._local_relative(path) is local
+
+
+def test_an_empty_folder_gets_a_placeholder_namespace(tmp_path: Path) -> None:
+    # fluxcd/pkg kustomize v1.35.4 TestGenerator_EmptyDir: the generated kustomization holds "_placeholder"
+    assert kustomize_build.generated_kustomization(tmp_path)["namespace"] == "_placeholder"
 
 
 def test_components_apply_inside_the_folders_kustomization_before_its_name_prefix(tmp_path: Path) -> None:
@@ -182,3 +190,27 @@ def test_components_apply_inside_the_folders_kustomization_before_its_name_prefi
         ("prod-web", "spec.template.spec.containers.0.imagePullPolicy", f"{tmp_path}/apps/deployment.yaml"),
     ]
     assert (tmp_path / "apps/kustomization.yaml").read_text() == "resources:\n- deployment.yaml\nnamePrefix: prod-\n"
+
+
+def test_components_of_a_folder_without_a_kustomization_file(tmp_path: Path) -> None:
+    # GIVEN a folder of plain files (kustomize-controller generates its kustomization) and a Flux component that breaks one
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "apps/web/deployment.yaml", DEPLOYMENT | {"metadata": {"name": "web", "namespace": "apps"}})
+    write(tmp_path / "components/pull/kustomization.yaml", {
+        "apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component",
+        "patches": [{"target": {"kind": "Deployment"},
+                     "patch": '[{"op": "replace", "path": "/spec/template/spec/containers/0/imagePullPolicy", "value": "Sometimes"}]'}],
+    })
+    ks = flux_kustomization("./apps")
+    ks["spec"]["components"] = ["../components/pull"]
+    write(tmp_path / "clusters/apps.yaml", ks)
+    assert kustomize_build.generated_kustomization(tmp_path / "apps")["resources"] == ["./web/deployment.yaml"]
+    read = read_paths([str(tmp_path)])
+    # THEN the file is checked once, as built with the component, not also as read on its own
+    assert sorted(read.files) == [f"{tmp_path}/apps with the spec.components of Kustomization flux-system/apps (kustomize build)",
+                                  f"{tmp_path}/clusters/apps.yaml"]
+    found = validate_files(read.files, lines=read.lines, substituted=read.substituted)
+    assert [(p.name, p.path, p.file, p.line) for p in found] == [
+        ("web", "spec.template.spec.containers.0.imagePullPolicy", f"{tmp_path}/apps/web/deployment.yaml", 19),  # the line of imagePullPolicy in the file
+    ]
+    assert sorted(p.name for p in (tmp_path / "apps").rglob("*")) == ["deployment.yaml", "web"]
