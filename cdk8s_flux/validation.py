@@ -379,8 +379,15 @@ def labels(field: str, value: object) -> dict[str, str]:
 
 
 def label_key(field: str, value: str) -> str:
-    """A label or annotation key: ``[dns-prefix/]name``, the name at most 63 characters (Kubernetes' qualified name)."""
+    """A label key: ``[dns-prefix/]name``, the name at most 63 characters (Kubernetes' qualified name)."""
     if not isinstance(value, str) or kubernetes.qualified_name(value):
+        raise ValidationError(field, value, "not a valid key", "use [dns-prefix/]name, such as 'example.com/team' or 'app'")
+    return value
+
+
+def annotation_key(field: str, value: str) -> str:
+    """An annotation key: a qualified name once lower-cased, as apimachinery's ValidateAnnotations reads it."""
+    if not isinstance(value, str) or kubernetes.qualified_name(value.lower()):
         raise ValidationError(field, value, "not a valid key", "use [dns-prefix/]name, such as 'example.com/team' or 'app'")
     return value
 

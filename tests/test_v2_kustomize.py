@@ -426,3 +426,15 @@ def test_extra_spec_merges_into_the_nested_objects_and_refuses_a_modelled_leaf()
         KustomizationProps(source=SOURCE, extra_spec={"postBuild": {"substituteStrategy": "Always"}})
     with pytest.raises(ValidationError, match="kube_config_secret_ref="):
         KustomizationProps(source=SOURCE, extra_spec={"kubeConfig": {"secretRef": {"name": "edge"}}})
+
+
+def test_a_health_check_names_the_namespace_even_when_it_is_the_kustomizations_own() -> None:
+    # kustomize-controller v1.9.4 (internal/inventory/inventory.go ReferenceToObjMetadataSet) looks a health
+    # check up with the namespace it names and fills in none, so an omitted namespace never becomes ready
+    scope = cdk8s.Chart(cdk8s.Testing.app(), "c")
+    release = HelmRelease(scope, "web", chart_ref=ObjectRef(kind="OCIRepository", name="web"))
+    obj = KustomizationProps(source=SOURCE, path="./apps", health_checks=[release]).manifest("apps")
+    assert obj["metadata"]["namespace"] == "flux-system"
+    assert obj["spec"]["healthChecks"] == [
+        {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "name": "web", "namespace": "flux-system"}
+    ]

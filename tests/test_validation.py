@@ -222,3 +222,22 @@ def test_label_values_take_placeholders() -> None:
     assert validation.labels("labels", {"cluster": Var("cluster_name"), "env": "${env}-eu"}) == {"cluster": "${cluster_name}", "env": "${env}-eu"}
     with pytest.raises(ValidationError, match="label value"):
         validation.labels("labels", {"env": "${env} eu"})
+
+
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [(validation.dns1123_label, "apps\n"), (validation.dns1123_subdomain, "web.apps\n"), (validation.label_key, "app\n")],
+)
+def test_a_trailing_newline_is_not_part_of_a_valid_name(check: Any, value: str) -> None:
+    # Kubernetes' patterns are anchored at the very end; Python's "$" alone would also match before a final newline
+    with pytest.raises(ValidationError):
+        check("field", value)
+
+
+def test_annotation_keys_are_checked_lower_cased_as_kubernetes_checks_them() -> None:
+    # apimachinery ValidateAnnotations: IsQualifiedName(strings.ToLower(k)) (tests/data/kubernetes-validation/)
+    assert validation.annotation_key("annotations", "Example.com/Team") == "Example.com/Team"
+    with pytest.raises(ValidationError):
+        validation.label_key("labels", "Example.com/team")  # label keys are not lower-cased: the prefix must be a DNS subdomain
+    with pytest.raises(ValidationError):
+        validation.annotation_key("annotations", "example.com/")

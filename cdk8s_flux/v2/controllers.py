@@ -125,7 +125,7 @@ class ControllerCustomization:
             if not isinstance(value, str):
                 raise ValidationError(f"env[{name!r}]", value, "not a string", f"write it quoted: {str(value)!r}")
         for key, value in self.annotations.items():
-            validation.label_key("annotations", key)
+            validation.annotation_key("annotations", key)
             if not isinstance(value, str):
                 raise ValidationError(f"annotations[{key!r}]", value, "not a string", f"write it quoted: {str(value)!r}")
         for key, value in self.node_selector.items():

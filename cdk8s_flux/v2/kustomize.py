@@ -378,7 +378,7 @@ class CommonMetadata(SpecObject):
         labels = validation.labels("common_metadata.labels", self.labels)
         annotations = validation.string_map("common_metadata.annotations", self.annotations)
         for key in annotations:
-            validation.label_key(f"common_metadata.annotations[{key!r}]", key)
+            validation.annotation_key(f"common_metadata.annotations[{key!r}]", key)
         if not labels and not annotations:
             raise ValidationError("common_metadata", self, "empty", "set labels or annotations, or drop it")
 
