@@ -255,7 +255,8 @@ def test_invalid_core_object_and_unknown_kinds_are_refused_as_render_refuses_the
     repo = world.source(remote.as_uri(), {"web": [bad, custom]})
     result = publish(world, repo)
     assert result.returncode == 4
-    assert "web.k8s.yaml: ConfigMap web/bad: data.n: 1 is not of type 'string'" in result.stderr
+    # line 7 of the synthesized web.k8s.yaml is the field itself ("n": 1)
+    assert "web.k8s.yaml:7: ConfigMap web/bad: data.n: 1 is not of type 'string'" in result.stderr
     assert "no CRD schema for Widget example.com/v1" in result.stderr and "--no-validate" in result.stderr
     assert world.tip(remote) is None
     # AND the Widget alone passes with --allow-unknown-kinds, the whole app with --no-validate
