@@ -26,6 +26,39 @@ ImagePins.load and Flux updates; see docs/v2-image-automation.md.
 
 """ + v.EXIT_CODES
 
+_INIT = """\
+Write the image pins file with an entry and its setter marker for every
+ImageAutomation the app defines. Entries already in the file are kept as they
+are, and so is the rest of its text.
+
+example:
+  cdk8s-flux images init            # the app in ., writes ./images.yaml
+  cdk8s-flux images set web ghcr.io/org/web:1.4.0
+
+""" + v.EXIT_CODES
+
+_SET = """\
+Set a pins entry to an image as the image-automation-controller would: only
+the values at its markers change, every other byte of the file stays. Given an
+ImagePolicy as NAMESPACE:NAME instead, every marker of that policy in the YAML
+files under --path is set, as one run of the controller sets them.
+
+examples:
+  cdk8s-flux images set web ghcr.io/org/web:1.4.0
+  cdk8s-flux images set web ghcr.io/org/web:1.4.0@sha256:<64 hex digits>
+  cdk8s-flux images set flux-system:web ghcr.io/org/web:1.4.0 --path clusters/
+
+""" + v.EXIT_CODES
+
+_CHECK = """\
+Run the image automation checks that synth runs, alone: every marker names an
+ImagePolicy the app defines, every automated image has its entry, each entry's
+repository is its ImageRepository's, a pinned digest has a policy that reflects
+digests, and no ImageUpdateAutomation writes the branch and path publish owns.
+Prints one line per problem and exits 4 when there is one.
+
+""" + v.EXIT_CODES
+
 
 def _pins_path(args: argparse.Namespace, app_dir: str | None) -> Path:
     from cdk8s_flux.images.pins import DEFAULT_FILE
@@ -138,19 +171,19 @@ def _check(args: argparse.Namespace) -> int:
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     parser = v.add_command(commands, "images", "the image pins file that Flux image automation updates (init, set, check)", _DESCRIPTION)
     actions = parser.add_subparsers(dest="images_command", metavar="ACTION")
-    init = v.add_command(actions, "init", "write the pins file's entries and markers for the app's ImageAutomations", _DESCRIPTION)
+    init = v.add_command(actions, "init", "write the pins file's entries and markers for the app's ImageAutomations", _INIT)
     v.add_app_arguments(init)
     init.add_argument("--pins", metavar="FILE", help="the pins file (default: APP_DIR/images.yaml)")
     init.add_argument("--tag", default="latest", help="the tag a new entry starts at (default: latest); then run 'images set'")
     init.add_argument("--split", action="store_true", help="write name and tag with their own markers instead of one image line")
     init.set_defaults(run=_init)
-    set_ = v.add_command(actions, "set", "set an entry to an image, as the image-automation-controller would", _DESCRIPTION)
+    set_ = v.add_command(actions, "set", "set an entry to an image, as the image-automation-controller would", _SET)
     set_.add_argument("entry", metavar="NAME", help="the pins entry (pins['NAME']), or an ImagePolicy as NAMESPACE:NAME")
     set_.add_argument("image", metavar="IMAGE", help="the image, REPOSITORY:TAG or REPOSITORY:TAG@sha256:DIGEST")
     set_.add_argument("--pins", metavar="FILE", help="the pins file, for an entry (default: ./images.yaml)")
     set_.add_argument("--path", metavar="PATH", help="for a policy: the YAML file or folder to update, as update.path (default: .)")
     set_.set_defaults(run=_set)
-    check = v.add_command(actions, "check", "run the image automation checks of synth alone", _DESCRIPTION)
+    check = v.add_command(actions, "check", "run the image automation checks of synth alone", _CHECK)
     v.add_app_arguments(check)
     check.add_argument("--pins", metavar="FILE", action="append", help="a pins file the app reads, repeated for each (default: APP_DIR/images.yaml)")
     check.set_defaults(run=_check)
