@@ -13,7 +13,6 @@ from apidocs import API_DOCS, defaulted, spec_schema
 from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.testing import assert_chart_snapshot
 from cdk8s_flux.v2 import (
     DriftDetection,
     HelmRelease,
@@ -368,21 +367,6 @@ def test_create_namespace_nested_needs_no_target_namespace() -> None:
     assert props.spec["install"] == {"createNamespace": True}
 
 
-# --- every field, as synthesized: reviewed snapshots of the schema inventory's builders --------
-
-
-def _inventory_builders() -> list[Any]:
-    from inventory.helm import BUILDERS
-
-    return [pytest.param(build, id=build.__name__.strip("_")) for builders in BUILDERS.values() for build in builders]
-
-
-@pytest.mark.parametrize("build", _inventory_builders())
-def test_every_field_synthesizes_as_reviewed(build: Any, snapshot: Any) -> None:
-    snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / "test_v2_helm"
-    chart = cdk8s.Testing.chart()
-    build(chart)
-    assert_chart_snapshot(snapshot, chart, f"{build.__name__.strip('_')}.k8s.yaml")
 
 
 def _spec_classes() -> list[type]:

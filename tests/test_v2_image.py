@@ -12,7 +12,7 @@ from apidocs import assert_rebuilt, spec_schema
 from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.testing import assert_chart_snapshot, chart_objects
+from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import (
     AlphabeticalPolicy,
     GitRepository,
@@ -256,18 +256,3 @@ def test_the_api_docs_objects_rebuilt(page: str, builders: list[Any], crds: list
     assert_rebuilt(page, IMAGE_KINDS, builders, crds)
 
 
-# --- every field, as synthesized: reviewed snapshots of the schema inventory's builders --------
-
-
-def _inventory_builders() -> list[Any]:
-    from inventory.image import BUILDERS
-
-    return [pytest.param(build, id=build.__name__.strip("_")) for builders in BUILDERS.values() for build in builders]
-
-
-@pytest.mark.parametrize("build", _inventory_builders())
-def test_every_field_synthesizes_as_reviewed(build: Any, snapshot: Any) -> None:
-    snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / "test_v2_image"
-    chart = cdk8s.Testing.chart()
-    build(chart)
-    assert_chart_snapshot(snapshot, chart, f"{build.__name__.strip('_')}.k8s.yaml")

@@ -10,7 +10,9 @@ rules (``cdk8s_flux.validate``). A kind whose module is missing fails.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
+from pathlib import Path
 from typing import Any
 
 import cdk8s
@@ -18,7 +20,7 @@ import pytest
 from inventory import MODULES, emitted_leaves, module, schema_leaves, spec_schemas
 
 from cdk8s_flux.release.embedded import EMBEDDED_VERSION
-from cdk8s_flux.testing import chart_objects
+from cdk8s_flux.testing import assert_chart_snapshot, chart_objects
 from cdk8s_flux.v2.resource import FluxObjectProps
 from cdk8s_flux.validate import validate_objects
 
@@ -107,3 +109,25 @@ def test_the_leaf_rules_follow_objects_and_arrays_and_stop_at_maps() -> None:
     assert emitted_leaves(schema, {"a": "x", "b": [{"c": 1}], "d": {"k": "v"}, "f": {"deep": {"x": 1}}, "g": 1}) == {
         "spec.a", "spec.b[].c", "spec.d", "spec.f", "spec.g",
     }  # fmt: skip
+
+
+# --- every field, as synthesized: reviewed snapshots of every builder ---------------------------------
+
+
+def _every_builder() -> list[Any]:
+    names = sorted(set(MODULES.values()))
+    return [
+        pytest.param(name, build, id=f"{name}-{build.__name__.strip('_')}")
+        for name in names
+        for builders in importlib.import_module(f"inventory.{name}").BUILDERS.values()
+        for build in builders
+    ]
+
+
+@pytest.mark.parametrize(("module_name", "build"), _every_builder())
+def test_every_field_synthesizes_as_reviewed(module_name: str, build: Any, snapshot: Any) -> None:
+    # the snapshots of a construct module's builders live beside that module's tests
+    snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / f"test_v2_{module_name}"
+    chart = cdk8s.Testing.chart()
+    build(chart)
+    assert_chart_snapshot(snapshot, chart, f"{build.__name__.strip('_')}.k8s.yaml")

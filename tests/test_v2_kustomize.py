@@ -16,7 +16,7 @@ from cdk8s_flux.kube import api_object
 from cdk8s_flux.layout import chart_folder
 from cdk8s_flux.substitution import Var
 from cdk8s_flux.target import GitTarget, OciTarget
-from cdk8s_flux.testing import assert_chart_snapshot, chart_objects
+from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import (
     CommonMetadata,
     Decryption,
@@ -386,21 +386,6 @@ def test_the_api_docs_objects_rebuilt(crds: list[dict[str, Any]]) -> None:
     assert_rebuilt("kustomize-controller/kustomizations.md", ("Kustomization", "GitRepository"), KUSTOMIZATION_DOCS, crds, false_is_absent=True)
 
 
-# --- every field, as synthesized: reviewed snapshots of the schema inventory's builders --------
-
-
-def _inventory_builders() -> list[Any]:
-    from inventory.kustomize import BUILDERS
-
-    return [pytest.param(build, id=build.__name__.strip("_")) for builders in BUILDERS.values() for build in builders]
-
-
-@pytest.mark.parametrize("build", _inventory_builders())
-def test_every_field_synthesizes_as_reviewed(build: Any, snapshot: Any) -> None:
-    snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / "test_v2_kustomize"
-    chart = cdk8s.Testing.chart()
-    build(chart)
-    assert_chart_snapshot(snapshot, chart, f"{build.__name__.strip('_')}.k8s.yaml")
 
 
 def test_placeholders_where_flux_substitutes(crds: list[dict[str, Any]]) -> None:

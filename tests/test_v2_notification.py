@@ -12,7 +12,7 @@ from apidocs import assert_rebuilt
 from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
-from cdk8s_flux.testing import assert_chart_snapshot, chart_objects
+from cdk8s_flux.testing import chart_objects
 from cdk8s_flux.v2 import (
     Alert,
     AlertProps,
@@ -342,18 +342,3 @@ def test_an_alert_refuses_a_receiver_filter() -> None:
     assert raised.value.field == "event_sources[0].filter"
 
 
-# --- every field, as synthesized: reviewed snapshots of the schema inventory's builders --------
-
-
-def _inventory_builders() -> list[Any]:
-    from inventory.notification import BUILDERS
-
-    return [pytest.param(build, id=build.__name__.strip("_")) for builders in BUILDERS.values() for build in builders]
-
-
-@pytest.mark.parametrize("build", _inventory_builders())
-def test_every_field_synthesizes_as_reviewed(build: Any, snapshot: Any) -> None:
-    snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / "test_v2_notification"
-    chart = cdk8s.Testing.chart()
-    build(chart)
-    assert_chart_snapshot(snapshot, chart, f"{build.__name__.strip('_')}.k8s.yaml")

@@ -6,14 +6,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import cdk8s
 import pytest
 from apidocs import assert_rebuilt
 from fluxcrds import cel_problems, load_crds
 
 from cdk8s_flux.errors import ValidationError
 from cdk8s_flux.substitution import Var
-from cdk8s_flux.testing import assert_chart_snapshot
 from cdk8s_flux.v2 import (
     BucketProps,
     BucketSTS,
@@ -409,21 +407,6 @@ def test_bucket_sts_errors(options: dict[str, Any], field: str, words: str) -> N
     assert raised.value.field == field
 
 
-# --- every field, as synthesized: reviewed snapshots of the schema inventory's builders --------
-
-
-def _inventory_builders() -> list[Any]:
-    from inventory.sources import BUILDERS
-
-    return [pytest.param(build, id=build.__name__.strip("_")) for builders in BUILDERS.values() for build in builders]
-
-
-@pytest.mark.parametrize("build", _inventory_builders())
-def test_every_field_synthesizes_as_reviewed(build: Any, snapshot: Any) -> None:
-    snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / "test_v2_sources"
-    chart = cdk8s.Testing.chart()
-    build(chart)
-    assert_chart_snapshot(snapshot, chart, f"{build.__name__.strip('_')}.k8s.yaml")
 
 
 def test_a_bucket_name_from_a_post_build_variable() -> None:
