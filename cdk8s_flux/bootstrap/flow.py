@@ -23,10 +23,16 @@ from cdk8s_flux.bootstrap.bundle import Bundle, make_bundle, secret_in
 from cdk8s_flux.bootstrap.private import refuse_in_git, write_private
 from cdk8s_flux.bootstrap.secret import Confirm, SecretOptions, SourceSecret, make_source_secret
 from cdk8s_flux.credentials.secret import secret_value
-from cdk8s_flux.errors import ValidationError
+from cdk8s_flux.errors import CdkFluxError, ValidationError
 from cdk8s_flux.pipeline import CheckPolicy, Rendered, render
 from cdk8s_flux.progress import Progress, plural, silent
 from cdk8s_flux.target import GitTarget
+
+
+class KeyNotAddedError(CdkFluxError):
+    """The user said the new deploy key is not on the git host yet: bootstrap stops before the sync."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -175,9 +181,9 @@ def bootstrap(
         # As flux bootstrap: the install and the Secret first, then the user adds a new key, then the sync.
         run_plan(applied[:-1], progress)
         if source.public_key and source.origin != "kept" and key_added is not None and not key_added():
-            raise ValidationError(
-                "context", options.context, "the deploy key is not on the git host yet, so the sync was not applied",
-                "add the key, then run bootstrap again: it keeps the Secret now in the cluster, and its key",
+            raise KeyNotAddedError(
+                f"the deploy key is not on the git host yet, so the sync of {sync.target.url} was not applied (the install and "
+                "the Secret were). Fix: add the key, then run bootstrap again: it keeps the Secret now in the cluster, and its key"
             )
         run_plan(applied[-1:], progress)
         progress(f"applied to context {options.context}: Flux syncs {sync.target.url} from now on")
