@@ -28,7 +28,9 @@ the app's FluxInstall and its one FluxSync (a GitTarget or an OciTarget):
      to stdout or -o FILE (mode 0600), for 'kubectl apply --server-side -f';
      --context NAME: apply it with kubectl, in flux bootstrap's order: the
      install server-side, CRDs established and controllers available, the
-     Secret, then the sync. Re-running changes nothing.
+     Secret, then the sync; on a terminal, a new deploy key must be confirmed
+     as added before the sync (a no stops with exit code 1). Re-running
+     changes nothing.
 
 Nothing secret is printed but the public key; the private key is written to
 a file only with --private-key-output FILE (mode 0600).
@@ -54,7 +56,7 @@ def _show_key(message: str) -> None:
 
 
 def _key_added() -> bool:
-    """On a terminal, wait until the user says the deploy key is on the git host (as flux bootstrap asks)."""
+    """On a terminal, ask whether the deploy key is on the git host (as flux bootstrap asks); without one, go on unasked."""
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         return True
     print("Has the deploy key been added to the repository? [y/N] ", end="", file=sys.stderr, flush=True)
