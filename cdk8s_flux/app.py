@@ -48,12 +48,15 @@ class AppConfig:
     arguments run without a shell (``app: [python, main.py]``).
     output: ``output:`` of ``cdk8s.yaml``, relative to the app folder (default ``dist``).
     timeout: seconds the app may take before it is stopped.
+    crds: ``crds:`` of ``cdk8s.yaml``, CRD files or folders relative to the app folder that
+    check the app's custom resources whose CRD it does not carry.
     """
 
     directory: Path
     command: str | tuple[str, ...]
     output: str = DEFAULT_OUTPUT
     timeout: float = DEFAULT_TIMEOUT
+    crds: tuple[Path, ...] = ()
 
     @property
     def display(self) -> str:
@@ -67,6 +70,18 @@ def _app_command(value: object, path: Path) -> str | tuple[str, ...]:
     if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
         return tuple(value)
     raise AppConfigError(f"{path}: no usable 'app:' command. Fix: add a line such as 'app: python main.py'")
+
+
+def _crd_paths(value: object, path: Path) -> tuple[Path, ...]:
+    """``crds:``: one path or a list of them."""
+    if value is None:
+        return ()
+    listed = [value] if isinstance(value, str) else value
+    if not isinstance(listed, list) or not listed or not all(isinstance(v, str) and v.strip() for v in listed):
+        raise AppConfigError(
+            f"{path}: 'crds: {value!r}' is not a path or a list of paths. Fix: write e.g. 'crds: [crds/cert-manager.yaml]'"
+        )
+    return tuple(Path(v.strip()) for v in listed)
 
 
 def load_app_config(directory: Path, command: str | None = None, timeout: float | None = None) -> AppConfig:
@@ -95,7 +110,8 @@ def load_app_config(directory: Path, command: str | None = None, timeout: float 
     if not isinstance(output, str) or not output.strip():
         raise AppConfigError(f"{config_path}: 'output: {output!r}' is not a folder name. Fix: write 'output: dist'")
     app = command if command else _app_command(config.get("app"), config_path)
-    return AppConfig(directory=directory, command=app, output=output.strip(), timeout=limit)
+    crds = _crd_paths(config.get("crds"), config_path)
+    return AppConfig(directory=directory, command=app, output=output.strip(), timeout=limit, crds=crds)
 
 
 def child_environment(outdir: Path) -> dict[str, str]:

@@ -13,13 +13,13 @@ the Kubernetes API and the CRD schemas (unless validation is off), unknown kinds
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cdk8s_flux.app import AppConfig, load_app_config, synthesize
-from cdk8s_flux.errors import RefusedContentError, ValidationError
+from cdk8s_flux.errors import AppConfigError, CdkFluxError, RefusedContentError, ValidationError
 from cdk8s_flux.manifests import ManifestFile, join_stream
 from cdk8s_flux.progress import Progress, plural, silent
 from cdk8s_flux.target import GitTarget, OciTarget, targets_in
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cdk8s_flux.validate import Lines
 
 Object = dict[str, Any]
+_CRD_KIND = "CustomResourceDefinition"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class CheckPolicy:
     defines (default: see ``validate.flux_release_for``).
     allow_unknown_kinds: skip custom resources no CRD is known for.
     allow_secrets: deliver Secrets that carry data in clear.
+    crds: CRD files or folders of them (``--crds``) for custom resources whose CRD the app does
+    not carry; they check only, and are never written into the output.
     """
 
     validate: bool = True
@@ -47,6 +50,66 @@ class CheckPolicy:
     flux_version: str | None = None
     allow_unknown_kinds: bool = False
     allow_secrets: bool = False
+    crds: tuple[Path, ...] = ()
+
+
+# --- CRDs the app does not carry ----------------------------------------------------
+
+#: How a refusal of one CRD path is made: (the path as given, the problem, the fix) to the error.
+Refuse = Callable[[str, str, str], CdkFluxError]
+
+
+def _crd_option(given: str, problem: str, fix: str) -> CdkFluxError:
+    return ValidationError("crds", given, problem, fix)
+
+
+def crd_files(path: Path, refuse: Refuse = _crd_option, base: Path | None = None) -> list[tuple[Path, str]]:
+    """The YAML files ``path`` names (itself, or those under a folder) with the name each is shown by; refused if none."""
+    given = str(path)
+    where = path if base is None or path.is_absolute() else base / path
+    if where.is_dir():
+        files = sorted(p for p in where.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
+        if not files:
+            raise refuse(given, "the folder holds no YAML file", "give a folder of CustomResourceDefinition files")
+        return [(p, f"{given.rstrip('/')}/{p.relative_to(where).as_posix()}") for p in files]
+    if where.is_file():
+        return [(where, given)]
+    raise refuse(given, "no such file or folder", "give a CustomResourceDefinition file or a folder of them")
+
+
+def read_crds(paths: Iterable[Path], refuse: Refuse = _crd_option, base: Path | None = None) -> dict[str, tuple[Object, ...]]:
+    """The CRDs of each YAML file at ``paths`` (a file, or a folder read whole), keyed by the file as given.
+
+    ``base``: the folder relative paths are read from (the app folder for ``cdk8s.yaml``).
+    A missing path, a file without a CRD, or a file with anything but CRDs is refused.
+    """
+    from cdk8s_flux.errors import SynthError
+    from cdk8s_flux.manifests import load_documents
+
+    found: dict[str, tuple[Object, ...]] = {}
+    for path in paths:
+        for file, name in crd_files(path, refuse, base):
+            try:
+                objects = load_documents(file.read_text(encoding="utf-8"), name)
+            except (SynthError, OSError, UnicodeDecodeError) as exc:
+                raise refuse(name, f"not readable as YAML objects: {exc}", "give files of CustomResourceDefinition objects") from None
+            others = [f"{o.get('kind')} {(o.get('metadata') or {}).get('name', '')}".strip() for o in objects if o.get("kind") != _CRD_KIND]
+            if others:
+                raise refuse(name, f"holds {others[0]}, which is no CustomResourceDefinition", "keep only CRDs in the files given as CRDs")
+            if not objects:
+                raise refuse(name, "holds no CustomResourceDefinition", "give a file that defines the CRDs of the kinds to check")
+            found[name] = objects
+    return found
+
+
+def _config_crds(config: AppConfig) -> dict[str, tuple[Object, ...]]:
+    """The CRDs ``crds:`` of ``cdk8s.yaml`` names, its paths relative to the app folder."""
+    from cdk8s_flux.app import CONFIG_FILE
+
+    def refuse(given: str, problem: str, fix: str) -> CdkFluxError:
+        return AppConfigError(f"{config.directory / CONFIG_FILE}: crds: {given!r}: {problem}. Fix: {fix}, relative to the app folder")
+
+    return read_crds(config.crds, refuse, base=config.directory)
 
 
 # --- delivery targets: where the app tells Flux to look ----------------------------
@@ -215,10 +278,14 @@ def refuse_duplicates(files: Iterable[ManifestFile]) -> None:
             seen[key] = where
 
 
-def check(files: Iterable[ManifestFile], policy: CheckPolicy, *, deliver: bool, start: Path | None, progress: Progress = silent) -> None:
+def check(
+    files: Iterable[ManifestFile], policy: CheckPolicy, *, deliver: bool, start: Path | None, progress: Progress = silent,
+    crds: dict[str, tuple[Object, ...]] | None = None,
+) -> None:
     """The checks of ``policy`` on synthesized ``files``; a refusal is a ``RefusedContentError`` (exit 4).
 
     ``deliver``: the objects go to git or a registry, where a Secret in clear must not go.
+    ``crds``: CRDs read already (``cdk8s.yaml``'s ``crds:``), besides those of ``policy.crds``.
     """
     from cdk8s_flux import validate
     from cdk8s_flux.secrets import refuse_clear_secrets
@@ -229,7 +296,9 @@ def check(files: Iterable[ManifestFile], policy: CheckPolicy, *, deliver: bool, 
     if deliver and not policy.allow_secrets:
         refuse_clear_secrets(by_file)
     if policy.validate:
+        given = {**(crds or {}), **read_crds(policy.crds)}
         options: dict[str, Any] = {
+            "crds": {f"the CRDs of {name}": defined for name, defined in given.items()},
             "kubernetes_version": policy.kubernetes_version,
             "flux_version": policy.flux_version,
             "allow_unknown_kinds": policy.allow_unknown_kinds,
@@ -267,8 +336,10 @@ def render(
 ) -> Rendered:
     """Synthesize the app and check the result: the first half of every command."""
     config = app if isinstance(app, AppConfig) else load_app_config(Path(app))
+    # The CRD paths are read before the app runs, so a wrong path is said at once.
+    crds = {**_config_crds(config), **read_crds(policy.crds)} if policy.validate else {}
     progress(f"synthesizing {config.display!r} in {config.directory}")
     files = tuple(synthesize(config, verbose=verbose))
-    check(files, policy, deliver=deliver, start=config.directory, progress=progress)
+    check(files, replace(policy, crds=()), deliver=deliver, start=config.directory, progress=progress, crds=crds)
     rendered = Rendered(config=config, files=files, targets=find_targets(o for f in files for o in f.objects))
     return rendered

@@ -739,7 +739,7 @@ def validate_files(
     files: Mapping[str, Iterable[dict[str, Any]]],
     *,
     kubernetes_version: str | None = None,
-    crds: Iterable[dict[str, Any]] = (),
+    crds: Iterable[dict[str, Any]] | Mapping[str, Iterable[dict[str, Any]]] = (),
     flux_version: str | None = None,
     allow_unknown_kinds: bool = False,
     start: Path | None = None,
@@ -749,7 +749,8 @@ def validate_files(
 ) -> list[Problem]:
     """Every problem of the objects of ``files`` (file name to its objects), in input order.
 
-    ``crds`` are CRDs to use besides those among the objects; the CRDs of a
+    ``crds`` are CRDs to use besides those among the objects (or, keyed by a name
+    the problems give as their schema, several sets of them); the CRDs of a
     Flux release cover the rest (see ``flux_release_for``). ``report`` is told
     once which release that was, when one was needed. ``lines`` says where
     each object was read, for the problems' lines. In the files named in
@@ -762,7 +763,8 @@ def validate_files(
     builtin_groups = _builtin_groups(schema_set)
     located = [(name, obj) for name, objects in files.items() for obj in objects]
     own = CrdSet("the validated objects", tuple(o for _, o in located if o.get("kind") == _CRD_KIND))
-    given = CrdSet("the given CRDs", tuple(crds))
+    named = crds if isinstance(crds, Mapping) else {"the given CRDs": crds}
+    given = [CrdSet(source, tuple(defined)) for source, defined in named.items()]
     substituting = frozenset(substituted)
     admits = _admits() if substituting else None
 
@@ -778,8 +780,8 @@ def validate_files(
             found[index] = _builtin_problems(name, obj, version, builtin, here)
         elif own.defines(api_version, kind):
             found[index] = custom_problems(name, obj, own, report, here, schema_set)
-        elif given.defines(api_version, kind):
-            found[index] = custom_problems(name, obj, given, report, here, schema_set)
+        elif crd_set := next((s for s in given if s.defines(api_version, kind)), None):
+            found[index] = custom_problems(name, obj, crd_set, report, here, schema_set)
         else:
             pending.append(index)
 

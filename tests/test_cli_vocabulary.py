@@ -8,14 +8,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from cdk8s_flux.cli import build_parser
 from cli import run_cli
 
+from cdk8s_flux.cli import build_parser
+
 #: Every command that checks objects, and the check options each must accept.
-CHECK_OPTIONS = ("--no-validate", "--kubernetes-version", "--flux-version", "--allow-unknown-kinds", "--allow-secrets")
+CHECK_OPTIONS = ("--no-validate", "--kubernetes-version", "--flux-version", "--crds", "--allow-unknown-kinds", "--allow-secrets")
 CHECKING = {"render": CHECK_OPTIONS, "synth": CHECK_OPTIONS, "publish": CHECK_OPTIONS, "push": CHECK_OPTIONS,
-            "pull": CHECK_OPTIONS, "diff": CHECK_OPTIONS, "validate": CHECK_OPTIONS[1:]}
+            "pull": CHECK_OPTIONS, "diff": CHECK_OPTIONS, "bootstrap": CHECK_OPTIONS, "validate": CHECK_OPTIONS[1:]}
 RUNS_THE_APP = ("render", "synth", "publish", "push", "pull", "diff")
 OFFLINE = {"CDK8S_FLUX_MANIFESTS": "", "CDK8S_FLUX_RELEASES_URL": "http://127.0.0.1:9/releases"}
 
@@ -31,6 +31,17 @@ def test_every_checking_command_accepts_the_shared_check_options(command: str) -
     assert set(CHECKING[command]) <= _options(command)
     help_text = run_cli(command, "--help").stdout
     assert "checks (the same on every command)" in help_text and "exit codes:" in help_text
+
+
+@pytest.mark.parametrize("args", [("render",), ("synth", "-o", "out"), ("publish", "--dry-run"), ("push", "oci://127.0.0.1:9/a:v1", "--dry-run"),
+                                  ("pull", "oci://127.0.0.1:9/a:v1", "--verify"), ("diff",), ("validate", "x.yaml")])
+def test_a_missing_crds_path_is_the_same_usage_error_on_every_checking_command(args: tuple[str, ...], apps: Path, tmp_path: Path) -> None:
+    shutil.copytree(apps / "from-file", tmp_path / "app")
+    (tmp_path / "app" / "x.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    crd = Path(__file__).parent / "data" / "third-party-crds" / "cert-manager.io_clusterissuers.yaml"
+    result = run_cli(*args, "--crds", str(crd), "--crds", "missing", cwd=tmp_path / "app", env=OFFLINE)
+    assert result.returncode == 2, result.stderr
+    assert "--crds='missing': no such file or folder. Fix: give a CustomResourceDefinition file or a folder of them" in result.stderr
 
 
 @pytest.mark.parametrize("command", RUNS_THE_APP)

@@ -216,6 +216,7 @@ def _pull(args: argparse.Namespace) -> int:
     from cdk8s_flux.progress import plural
 
     chosen = v.report_format(args, old_json=True)
+    checks = v.policy(args)  # its options are checked before the registry is asked
     reference = parse_reference(args.reference, "reference")
     credentials = find_credentials(reference.registry, args.creds)
     client = RegistryClient(reference, credentials, insecure=args.insecure_registry)
@@ -233,7 +234,7 @@ def _pull(args: argparse.Namespace) -> int:
         from cdk8s_flux.pipeline import render
 
         config = load_app_config(Path(v.app_dir(args)), args.app, args.timeout)
-        rendered = render(config, v.policy(args), deliver=True, verbose=args.verbose, progress=v.progress)
+        rendered = render(config, checks, deliver=True, verbose=args.verbose, progress=v.progress)
         local = artifact_files(rendered.layout(), target_path(rendered.targets, reference))
         changes = compare(pulled.files, local)
         if changes:

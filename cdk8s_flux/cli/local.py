@@ -67,6 +67,7 @@ wherever a substituted value could be valid.
 def _validate(args: argparse.Namespace) -> int:
     import json
 
+    from cdk8s_flux.pipeline import read_crds
     from cdk8s_flux.progress import plural
     from cdk8s_flux.validate import read_paths, validate_files
 
@@ -77,9 +78,11 @@ def _validate(args: argparse.Namespace) -> int:
     for folder in read.built:
         v.progress(f"built {folder} with kubectl kustomize, as Flux builds it")
     checks = v.policy(args)
+    crds = {f"the CRDs of {name}": defined for name, defined in read_crds(checks.crds).items()}
     problems = read.problems + validate_files(
         read.files,
         kubernetes_version=checks.kubernetes_version,
+        crds=crds,
         flux_version=checks.flux_version,
         allow_unknown_kinds=checks.allow_unknown_kinds,
         report=v.progress,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cdk8s_flux.errors import CdkFluxError, ValidationError
@@ -52,6 +53,7 @@ FIELD_FLAGS = {
     "reference": "REFERENCE",
     "tags": "--tag",
     "creds": "--creds",
+    "crds": "--crds",
     "source": "--source",
     "revision": "--revision",
     "provider": "--provider",
@@ -162,20 +164,28 @@ def add_check_options(parser: argparse.ArgumentParser, *, can_skip: bool = True)
         help="Flux release whose CRDs check Flux objects no CRD in the output defines (default: the app's "
         "FluxInstall, else cdk8s-flux.lock, else the embedded v2.9.4)",
     )
+    group.add_argument(
+        "--crds", action="append", default=[], type=Path, metavar="PATH",
+        help="a CRD file or a folder of them that checks custom resources whose CRD the app does not carry "
+        "(repeatable; adds to 'crds:' of cdk8s.yaml; never written into the output)",
+    )
     group.add_argument("--allow-unknown-kinds", action="store_true", help="skip custom resources no CRD schema is known for")
     group.add_argument("--allow-secrets", action="store_true", help="deliver Secrets with data in clear (refused by publish and push)")
 
 
 def policy(args: argparse.Namespace) -> CheckPolicy:
     """The check policy the options give."""
-    from cdk8s_flux.pipeline import CheckPolicy
+    from cdk8s_flux.pipeline import CheckPolicy, crd_files
 
+    for path in getattr(args, "crds", None) or ():
+        crd_files(path)  # a wrong path is said before any git, registry or app work
     return CheckPolicy(
         validate=getattr(args, "validate", True),
         kubernetes_version=args.kubernetes_version,
         flux_version=args.flux_version,
         allow_unknown_kinds=args.allow_unknown_kinds,
         allow_secrets=args.allow_secrets,
+        crds=tuple(getattr(args, "crds", None) or ()),
     )
 
 
