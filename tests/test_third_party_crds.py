@@ -29,7 +29,7 @@ def commands_for(world: GitWorld, registry: Registry, issuer: dict[str, Any]) ->
 
 
 def four(commands: Commands, *extra: str) -> dict[str, tuple[int, str]]:
-    """render, synth, publish --dry-run and push --dry-run (pull --verify needs a pushed artifact)."""
+    """render, synth, publish --dry-run and push --dry-run (pull --verify needs an artifact pushed first)."""
     verdicts = commands.all(*extra)
     del verdicts["pull --verify"]
     return verdicts
@@ -53,8 +53,9 @@ def test_the_crd_given_with_crds_lets_every_command_through(world: GitWorld, reg
 
 def test_a_typo_against_the_given_crd_is_refused_by_every_command_naming_the_file(world: GitWorld, registry: Registry) -> None:
     commands = commands_for(world, registry, TYPO)
+    commands.seed_artifact()
     given = str(world.root / "clusterissuers.yaml")
-    verdicts = four(commands, "--crds", given)
+    verdicts = commands.all("--crds", given)
     assert {name: code for name, (code, _) in verdicts.items()} == dict.fromkeys(verdicts, 4)
     said = (f"issuers.k8s.yaml:5: ClusterIssuer selfsigned: spec: Additional properties are not allowed ('selfSinged' was "
             f"unexpected) [rule: schema: additionalProperties; the CRDs of {given} (ClusterIssuer cert-manager.io/v1)]")
