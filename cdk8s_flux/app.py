@@ -77,7 +77,7 @@ def _crd_paths(value: object, path: Path) -> tuple[Path, ...]:
     if value is None:
         return ()
     listed = [value] if isinstance(value, str) else value
-    if not isinstance(listed, list) or not listed or not all(isinstance(v, str) and v.strip() for v in listed):
+    if not isinstance(listed, list) or not all(isinstance(v, str) and v.strip() for v in listed):
         raise AppConfigError(
             f"{path}: 'crds: {value!r}' is not a path or a list of paths. Fix: write e.g. 'crds: [crds/cert-manager.yaml]'"
         )

@@ -116,3 +116,41 @@ def test_validate_takes_crds_too(world: GitWorld) -> None:
     manifest.write_text("apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: a\nspec:\n  selfSinged: {}\n")
     refused = run_cli("validate", str(manifest), "--crds", str(CRD), env=world.env)
     assert refused.returncode == 4 and "'selfSinged' was unexpected" in refused.stdout and f"the CRDs of {CRD}" in refused.stdout
+
+
+def test_a_folder_is_read_whole_and_each_file_named_under_it(tmp_path: Path) -> None:
+    from cdk8s_flux.pipeline import read_crds
+
+    (tmp_path / "crds" / "cert-manager").mkdir(parents=True)
+    shutil.copy(CRD, tmp_path / "crds" / "cert-manager" / "clusterissuers.yaml")
+    (tmp_path / "crds" / "notes.txt").write_text("not YAML, not read\n")
+    found = read_crds([Path("crds")], base=tmp_path)
+    assert list(found) == ["crds/cert-manager/clusterissuers.yaml"]
+    assert [c["metadata"]["name"] for c in found["crds/cert-manager/clusterissuers.yaml"]] == ["clusterissuers.cert-manager.io"]
+
+
+def test_a_folder_without_yaml_and_a_file_that_is_no_yaml_are_refused(tmp_path: Path) -> None:
+    from cdk8s_flux.errors import ValidationError
+    from cdk8s_flux.pipeline import read_crds
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValidationError, match="the folder holds no YAML file"):
+        read_crds([tmp_path / "empty"])
+    (tmp_path / "bad.yaml").write_text("kind: [\n")
+    with pytest.raises(ValidationError, match="not readable as YAML objects") as caught:
+        read_crds([tmp_path / "bad.yaml"])
+    assert caught.value.field == "crds"
+
+
+@pytest.mark.parametrize("value", ["5", "[crds, 3]", "{a: b}", "' '"])
+def test_crds_of_cdk8s_yaml_must_be_a_path_or_a_list_of_them(value: str, tmp_path: Path) -> None:
+    from cdk8s_flux.app import load_app_config
+    from cdk8s_flux.errors import AppConfigError
+
+    (tmp_path / "cdk8s.yaml").write_text(f"app: python main.py\ncrds: {value}\n")
+    with pytest.raises(AppConfigError, match=r"is not a path or a list of paths\. Fix: write e\.g\. 'crds: \[crds/cert-manager\.yaml\]'"):
+        load_app_config(tmp_path)
+    (tmp_path / "cdk8s.yaml").write_text("app: python main.py\ncrds: [crds/a.yaml, crds/b/]\n")
+    assert load_app_config(tmp_path).crds == (Path("crds/a.yaml"), Path("crds/b/"))
+    (tmp_path / "cdk8s.yaml").write_text("app: python main.py\ncrds: []\n")
+    assert load_app_config(tmp_path).crds == ()
