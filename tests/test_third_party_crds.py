@@ -55,7 +55,7 @@ def test_a_typo_against_the_given_crd_is_refused_by_every_command_naming_the_fil
     commands = commands_for(world, registry, TYPO)
     commands.seed_artifact()
     given = str(world.root / "clusterissuers.yaml")
-    verdicts = commands.all("--crds", given)
+    verdicts = {**commands.all("--crds", given), "diff": commands.run("diff", "--crds", given)}
     assert {name: code for name, (code, _) in verdicts.items()} == dict.fromkeys(verdicts, 4)
     said = (f"issuers.k8s.yaml:5: ClusterIssuer selfsigned: spec: Additional properties are not allowed ('selfSinged' was "
             f"unexpected) [rule: schema: additionalProperties; the CRDs of {given} (ClusterIssuer cert-manager.io/v1)]")
