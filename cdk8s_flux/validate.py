@@ -703,8 +703,8 @@ def _unknown_kind_message(kind: str, api_version: str, upstream_set: CrdSet | No
             f"{other}, or allow_unknown_kinds"
         )
     return (
-        f"no CRD schema for {kind} {api_version}: validate it together with the CustomResourceDefinition "
-        "that defines it, or allow_unknown_kinds"
+        f"no CRD schema for {kind} {api_version}: give the CustomResourceDefinition that defines it "
+        "(crds), or allow_unknown_kinds"
     )
 
 

@@ -154,3 +154,11 @@ def test_crds_of_cdk8s_yaml_must_be_a_path_or_a_list_of_them(value: str, tmp_pat
     assert load_app_config(tmp_path).crds == (Path("crds/a.yaml"), Path("crds/b/"))
     (tmp_path / "cdk8s.yaml").write_text("app: python main.py\ncrds: []\n")
     assert load_app_config(tmp_path).crds == ()
+
+
+def test_an_unknown_kind_is_told_where_its_crd_goes(tmp_path: Path) -> None:
+    (tmp_path / "widget.yaml").write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")
+    result = run_cli("validate", "widget.yaml", cwd=tmp_path)
+    assert result.returncode == 4
+    # the problem is printed on stdout, with the flags where the library names its fields
+    assert "give the CustomResourceDefinition that defines it (--crds), or --allow-unknown-kinds" in result.stdout

@@ -181,8 +181,8 @@ def test_a_kind_without_crd_is_a_problem_unless_allowed() -> None:
     # THEN the Kustomization is checked against the embedded release; the other two are unknown
     assert [p.kind for p in problems] == ["Widget", "Nope"]
     assert problems[0].message == (
-        "no CRD schema for Widget example.com/v1: validate it together with the CustomResourceDefinition "
-        "that defines it, or allow_unknown_kinds"
+        "no CRD schema for Widget example.com/v1: give the CustomResourceDefinition that defines it "
+        "(crds), or allow_unknown_kinds"
     )
     assert problems[1].message.startswith(
         "the CRDs of the Flux v2.9.4 release embedded in cdk8s-flux"

@@ -94,7 +94,7 @@ def _validate(args: argparse.Namespace) -> int:
         report = {"valid": not problems, "objects": count, "files": len(read.files), "problems": [p.as_dict() for p in problems]}
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
     else:
-        sys.stdout.write("".join(f"{p}\n" for p in problems))
+        sys.stdout.write("".join(f"{v.flags_in(str(p))}\n" for p in problems))
     sys.stdout.flush()
     counted = f"{plural(count, 'object')} from {plural(len(read.files), 'file')}"
     if problems:

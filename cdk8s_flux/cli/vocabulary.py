@@ -107,6 +107,11 @@ def message(exc: CdkFluxError) -> str:
         text = f"{flag}={exc.value!r}: {exc.problem}. Fix: {exc.fix}"
     else:
         text = str(exc)
+    return flags_in(text)
+
+
+def flags_in(text: str) -> str:
+    """``text`` with the library's field names written as the flags that set them."""
     text = _MARKED.sub(lambda m: f"({FIELD_FLAGS[m.group(1)]})" if m.group(1) else f"({FIELD_FLAGS[m.group(2)]} shows", text)
     return _IN_TEXT.sub(lambda m: FIELD_FLAGS[m.group(1)], text)
 
