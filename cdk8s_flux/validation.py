@@ -385,6 +385,14 @@ def label_key(field: str, value: str) -> str:
     return value
 
 
+def annotation_map(field: str, value: object) -> dict[str, str]:
+    """Kubernetes annotations: a mapping of strings whose keys are valid annotation keys."""
+    mapping = string_map(field, value)
+    for key in mapping:
+        annotation_key(f"{field}[{key!r}]", key)
+    return mapping
+
+
 def annotation_key(field: str, value: str) -> str:
     """An annotation key: a qualified name once lower-cased, as apimachinery's ValidateAnnotations reads it."""
     if not isinstance(value, str) or kubernetes.qualified_name(value.lower()):

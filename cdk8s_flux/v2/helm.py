@@ -148,8 +148,7 @@ class ChartMetadata(SpecObject):
 
     def to_spec(self) -> dict[str, Any] | None:
         validation.labels("chart_metadata.labels", self.labels)
-        for key in validation.string_map("chart_metadata.annotations", self.annotations):
-            validation.annotation_key(f"chart_metadata.annotations[{key!r}]", key)
+        validation.annotation_map("chart_metadata.annotations", self.annotations)
         return compact({"labels": plain(self.labels) or None, "annotations": plain(self.annotations) or None}) or None
 
 

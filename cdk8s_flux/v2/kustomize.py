@@ -376,9 +376,7 @@ class CommonMetadata(SpecObject):
 
     def __post_init__(self) -> None:
         labels = validation.labels("common_metadata.labels", self.labels)
-        annotations = validation.string_map("common_metadata.annotations", self.annotations)
-        for key in annotations:
-            validation.annotation_key(f"common_metadata.annotations[{key!r}]", key)
+        annotations = validation.annotation_map("common_metadata.annotations", self.annotations)
         if not labels and not annotations:
             raise ValidationError("common_metadata", self, "empty", "set labels or annotations, or drop it")
 

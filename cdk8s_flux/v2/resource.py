@@ -330,8 +330,7 @@ class FluxObjectProps:
         if self.namespace is not None:
             object.__setattr__(self, "namespace", validation.dns1123_label("namespace", self.namespace))
         validation.labels("labels", self.labels)
-        for key in validation.string_map("annotations", self.annotations):
-            validation.annotation_key(f"annotations[{key!r}]", key)
+        validation.annotation_map("annotations", self.annotations)
         if not isinstance(self.extra_spec, Mapping):
             raise ValidationError("extra_spec", self.extra_spec, "not a mapping", "write {'fieldName': value}")
         spec = self._make_spec()
